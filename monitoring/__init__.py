@@ -1,0 +1,1 @@
+"""Monitoring-as-code: a service inventory in, monitoring configuration out."""

@@ -1,0 +1,39 @@
+"""Generated files as data, and their one deterministic serialization."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import yaml
+
+from monitoring.naming import GENERATED_HEADER
+
+Format = Literal["yaml", "json", "text"]
+
+try:
+    _Dumper: type[yaml.SafeDumper] = yaml.CSafeDumper
+except AttributeError:  # PyYAML built without libyaml
+    _Dumper = yaml.SafeDumper
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """One output file: path relative to the output folder (posix), its data and format."""
+
+    path: str
+    data: Any
+    format: Format
+
+    def render(self) -> bytes:
+        if self.format == "yaml":
+            body = yaml.dump(
+                self.data, Dumper=_Dumper, sort_keys=False, default_flow_style=False, width=1000,
+                allow_unicode=True,
+            )
+            return f"# {GENERATED_HEADER}\n{body}".encode()
+        if self.format == "json":
+            return (json.dumps(self.data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+        text = str(self.data)
+        return (text if text.endswith("\n") else text + "\n").encode()

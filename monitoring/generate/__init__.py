@@ -1,0 +1,24 @@
+"""Generators: pure functions Inventory -> list[Artifact], one per output family."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from monitoring.artifacts import Artifact
+from monitoring.generate.prometheus import prometheus_config
+from monitoring.model import Inventory
+
+Generator = Callable[[Inventory], list[Artifact]]
+
+# Order is the order of the progress report; output does not depend on it.
+GENERATORS: dict[str, Generator] = {
+    "prometheus": prometheus_config,
+}
+
+
+def generate_all(inventory: Inventory, only: tuple[str, ...] = ()) -> dict[str, list[Artifact]]:
+    return {
+        name: sorted(generator(inventory), key=lambda a: a.path)
+        for name, generator in GENERATORS.items()
+        if not only or name in only
+    }

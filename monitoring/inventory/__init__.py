@@ -1,0 +1,1 @@
+"""Inventory: YAML files -> located documents -> validated model."""

@@ -1,0 +1,130 @@
+"""The validated inventory as frozen dataclasses; defaults are already merged in."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from monitoring.problems import Location
+
+SEVERITIES = ("critical", "warning")
+
+
+@dataclass(frozen=True)
+class Datasource:
+    name: str
+    uid: str
+    type: str
+    url: str = ""
+    database: str = ""
+    user: str = ""
+    password_env: str = ""
+    is_default: bool = False
+    purpose: str = ""
+
+
+@dataclass(frozen=True)
+class Receiver:
+    name: str
+    slack_channel: str = ""
+    slack_api_url_file: str = ""
+    pagerduty_routing_key_file: str = ""
+    email_to: str = ""
+    webhook_url: str = ""
+
+
+@dataclass(frozen=True)
+class PrometheusSettings:
+    scrape_interval_seconds: int = 60
+    evaluation_interval_seconds: int = 60
+    shards: int = 1
+    alertmanagers: tuple[str, ...] = ()
+    mysql_exporter_address: str = "{name}.mysqld-exporter.monitoring.svc:9104"
+    postgresql_exporter_address: str = "{name}.postgres-exporter.monitoring.svc:9187"
+    redis_exporter_address: str = "redis-exporter.monitoring.svc:9121"
+    basic_auth_password_file: str = ""
+
+
+@dataclass(frozen=True)
+class AlertmanagerSettings:
+    default_receiver: str = "default"
+    receivers: tuple[Receiver, ...] = ()
+    group_wait_seconds: int = 30
+    repeat_interval_hours: int = 4
+
+
+@dataclass(frozen=True)
+class Settings:
+    organization: str
+    environment: str
+    region: str
+    account_id: str = ""
+    labels: Mapping[str, str] = field(default_factory=dict)
+    runbook_url: str = "https://runbooks.example.com/{kind}#{alertname}"
+    grafana_url: str = "http://grafana.example.com"
+    datasources: tuple[Datasource, ...] = ()
+    prometheus: PrometheusSettings = PrometheusSettings()
+    alertmanager: AlertmanagerSettings = AlertmanagerSettings()
+
+
+@dataclass(frozen=True)
+class Domain:
+    name: str
+    title: str
+    team: str
+    receiver: str
+    alarm_topic_arns: Mapping[str, str]
+    labels: Mapping[str, str]
+    location: Location
+
+
+@dataclass(frozen=True, kw_only=True)
+class Service:
+    """Fields every kind shares; each kind's dataclass adds its own."""
+
+    kind: str
+    name: str
+    domain: str
+    team: str
+    description: str
+    labels: Mapping[str, str]
+    thresholds: Mapping[str, float]
+    location: Location
+
+
+@dataclass(frozen=True)
+class RetentionRule:
+    pattern: str
+    days: int
+    description: str
+    count: int | None
+
+
+@dataclass(frozen=True)
+class LogRetention:
+    default_days: int
+    rules: tuple[RetentionRule, ...]
+
+
+ServiceT = TypeVar("ServiceT", bound=Service)
+
+
+@dataclass(frozen=True)
+class Inventory:
+    settings: Settings
+    domains: tuple[Domain, ...]
+    services: tuple[Service, ...]
+    log_retention: LogRetention | None
+    # Threshold values per kind at fleet level (kind defaults + settings.thresholds), before
+    # domain and service overrides: what a rule uses for services that override nothing.
+    fleet_thresholds: Mapping[str, Mapping[str, float]]
+
+    def domain(self, name: str) -> Domain:
+        return next(d for d in self.domains if d.name == name)
+
+    def services_of(self, kind: str, cls: type[ServiceT]) -> tuple[ServiceT, ...]:
+        return tuple(s for s in self.services if s.kind == kind and isinstance(s, cls))
+
+    def kinds_present(self) -> tuple[str, ...]:
+        return tuple(sorted({s.kind for s in self.services}))

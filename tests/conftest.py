@@ -1,0 +1,81 @@
+"""Session-scoped real servers on loopback, each started on first use and stopped at session end."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+
+import pytest
+
+from servers import (
+    MYSQLD_EXPORTER_FLAGS,
+    MariaDB,
+    MysqldExporter,
+    NodeExporter,
+    Postgres,
+    PostgresExporter,
+    PrometheusHandle,
+    RedisExporter,
+    RedisServer,
+    ServerPool,
+)
+
+# The repository root, so `monitoring` imports from a checkout without `pip install -e .`.
+_REPO_ROOT = str(Path(__file__).resolve().parent.parent)
+if _REPO_ROOT not in sys.path:
+    sys.path.insert(0, _REPO_ROOT)
+
+PrometheusFactory = Callable[..., PrometheusHandle]
+
+
+@pytest.fixture(scope="session")
+def server_pool(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerPool]:
+    pool = ServerPool(lambda name: tmp_path_factory.mktemp(name))
+    yield pool
+    pool.stop_all()
+
+
+@pytest.fixture(scope="session")
+def redis_server(server_pool: ServerPool) -> RedisServer:
+    return server_pool.start_redis()
+
+
+@pytest.fixture(scope="session")
+def redis_exporter(server_pool: ServerPool, redis_server: RedisServer) -> RedisExporter:
+    return server_pool.start_redis_exporter(redis_server)
+
+
+@pytest.fixture(scope="session")
+def mariadb(server_pool: ServerPool) -> MariaDB:
+    return server_pool.start_mariadb()
+
+
+@pytest.fixture(scope="session")
+def mysqld_exporter(server_pool: ServerPool, mariadb: MariaDB) -> MysqldExporter:
+    return server_pool.start_mysqld_exporter(mariadb, MYSQLD_EXPORTER_FLAGS)
+
+
+@pytest.fixture(scope="session")
+def postgres(server_pool: ServerPool) -> Postgres:
+    return server_pool.start_postgres()
+
+
+@pytest.fixture(scope="session")
+def postgres_exporter(server_pool: ServerPool, postgres: Postgres) -> PostgresExporter:
+    return server_pool.start_postgres_exporter(postgres)
+
+
+@pytest.fixture(scope="session")
+def node_exporter(server_pool: ServerPool) -> NodeExporter:
+    return server_pool.start_node_exporter()
+
+
+@pytest.fixture(scope="session")
+def prometheus_factory(server_pool: ServerPool) -> PrometheusFactory:
+    """`start(config_yaml_text, rule_files=None)`: a new Prometheus per call, all stopped at session end."""
+
+    def start(config_yaml_text: str, rule_files: Mapping[str, str] | None = None) -> PrometheusHandle:
+        return server_pool.start_prometheus(config_yaml_text, rule_files)
+
+    return start
