@@ -8,6 +8,7 @@ temporary directory it is given, and is stopped through its process group.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import glob
 import json
 import os
@@ -174,6 +175,19 @@ class ManagedProcess:
             self.popen.wait(timeout_s)
 
 
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(sig: int) -> Callable[[], None]:
+    """A preexec_fn: the child gets `sig` if the test process dies without stopping it."""
+
+    def preexec() -> None:
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, sig, 0, 0, 0)
+
+    return preexec
+
+
 def spawn(
     name: str,
     argv: Sequence[str],
@@ -192,6 +206,7 @@ def spawn(
             env=dict(env) if env is not None else None,
             cwd=cwd,
             start_new_session=True,
+            preexec_fn=_die_with_parent(stop_signal),
         )
     return ManagedProcess(name, popen, log_path, stop_signal)
 

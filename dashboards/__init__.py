@@ -1,0 +1,1 @@
+"""grafanalib dashboard builders, one module per kind plus domain and fleet overviews."""
