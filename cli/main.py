@@ -84,7 +84,9 @@ def validate(inventory: Path, output_format: str) -> None:
         click.echo(json.dumps({"valid": True, "services": summary, "domains": len(model.domains)}))
     else:
         counts = ", ".join(f"{n} {kind}" for kind, n in summary.items())
-        click.echo(f"inventory is valid: {len(model.domains)} domains, {len(model.services)} services ({counts})")
+        click.echo(
+            f"inventory is valid: {len(model.domains)} domains, {len(model.services)} services ({counts})"
+        )
 
 
 @cli.command()
@@ -116,12 +118,23 @@ def generate(inventory: Path, out: Path, check: bool, output_format: str, quiet:
     if check:
         staleness = compare_tree(artifacts, out)
         if output_format == "json":
-            click.echo(json.dumps({"stale": staleness.stale, "missing": staleness.missing,
-                                   "changed": staleness.changed, "extra": staleness.extra}))
+            click.echo(
+                json.dumps(
+                    {
+                        "stale": staleness.stale,
+                        "missing": staleness.missing,
+                        "changed": staleness.changed,
+                        "extra": staleness.extra,
+                    }
+                )
+            )
         elif staleness.stale:
             click.echo(f"{out} is stale; run `mac generate` (or `make generate`) and commit:", err=True)
-            for label, paths in (("missing", staleness.missing), ("changed", staleness.changed),
-                                 ("not generated", staleness.extra)):
+            for label, paths in (
+                ("missing", staleness.missing),
+                ("changed", staleness.changed),
+                ("not generated", staleness.extra),
+            ):
                 for path in paths:
                     click.echo(f"  {label}: {out / path}", err=True)
         elif not quiet:
@@ -143,7 +156,9 @@ def schema() -> None:
     """
     from importlib import resources
 
-    click.echo(resources.files("monitoring").joinpath("schema/inventory.schema.json").read_text("utf-8"), nl=False)
+    click.echo(
+        resources.files("monitoring").joinpath("schema/inventory.schema.json").read_text("utf-8"), nl=False
+    )
 
 
 def main() -> None:

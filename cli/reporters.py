@@ -11,7 +11,9 @@ Reporter = Callable[[Sequence[Problem]], str]
 
 
 def _text(problems: Sequence[Problem]) -> str:
-    lines = [f"{p.location}: error: {p.message}" + (f"\n    hint: {p.hint}" if p.hint else "") for p in problems]
+    lines = [
+        f"{p.location}: error: {p.message}" + (f"\n    hint: {p.hint}" if p.hint else "") for p in problems
+    ]
     noun = "problem" if len(problems) == 1 else "problems"
     return "\n".join([*lines, f"{len(problems)} {noun} in the inventory"])
 

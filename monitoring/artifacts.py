@@ -12,10 +12,7 @@ from monitoring.naming import GENERATED_HEADER
 
 Format = Literal["yaml", "json", "text"]
 
-try:
-    _Dumper: type[yaml.SafeDumper] = yaml.CSafeDumper
-except AttributeError:  # PyYAML built without libyaml
-    _Dumper = yaml.SafeDumper
+_Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml's C emitter when built with it
 
 
 @dataclass(frozen=True)
@@ -29,7 +26,11 @@ class Artifact:
     def render(self) -> bytes:
         if self.format == "yaml":
             body = yaml.dump(
-                self.data, Dumper=_Dumper, sort_keys=False, default_flow_style=False, width=1000,
+                self.data,
+                Dumper=_Dumper,
+                sort_keys=False,
+                default_flow_style=False,
+                width=1000,
                 allow_unicode=True,
             )
             return f"# {GENERATED_HEADER}\n{body}".encode()

@@ -39,9 +39,10 @@ def scrape(url: str, timeout_s: float = 30.0) -> str:
 
 
 def _where(url: str) -> str:
-    """The URL without host and port, which change from run to run."""
+    """The URL without the host:port parts, which change from run to run."""
     parts = urllib.parse.urlsplit(url)
-    return parts.path + (f"?{urllib.parse.unquote(parts.query)}" if parts.query else "")
+    query = re.sub(r"(//[^/:?&]+):\d+", r"\1:PORT", urllib.parse.unquote(parts.query))
+    return parts.path + (f"?{query}" if query else "")
 
 
 def build(exporter: str, urls: Sequence[str], notes: Sequence[str], hand_added: str) -> str:

@@ -178,10 +178,16 @@ class ManagedProcess:
 _PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent(sig: int) -> Callable[[], None]:
-    """A preexec_fn: the child gets `sig` if the test process dies without stopping it."""
+def _die_with_parent(sig: int = signal.SIGTERM) -> Callable[[], None]:
+    """A preexec_fn: the child gets `sig` if the test process dies without stopping it.
+
+    SIGTERM, whatever the stop signal: runuser ignores SIGINT but passes SIGTERM on to its child.
+    """
 
     def preexec() -> None:
+        # A shell that started the tests in the background leaves SIGINT ignored, and that is inherited.
+        for inherited in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(inherited, signal.SIG_DFL)
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, sig, 0, 0, 0)
 
@@ -206,7 +212,7 @@ def spawn(
             env=dict(env) if env is not None else None,
             cwd=cwd,
             start_new_session=True,
-            preexec_fn=_die_with_parent(stop_signal),
+            preexec_fn=_die_with_parent(),
         )
     return ManagedProcess(name, popen, log_path, stop_signal)
 
@@ -571,7 +577,7 @@ class ServerPool:
         )
         handle.execute(
             f"CREATE USER 'exporter'@'127.0.0.1' IDENTIFIED BY '{password}' WITH MAX_USER_CONNECTIONS 3;"
-            "GRANT PROCESS, REPLICATION CLIENT, SELECT ON *.* TO 'exporter'@'127.0.0.1';"
+            "GRANT PROCESS, REPLICATION CLIENT, SLAVE MONITOR, SELECT ON *.* TO 'exporter'@'127.0.0.1';"
         )
         return handle
 

@@ -26,7 +26,12 @@ def _shard(job: ScrapeJob, shard: int, shards: int) -> ScrapeJob:
     # Hash the address before any relabeling rewrites it (the redis job points every target at
     # one exporter), so targets spread evenly and each lands on exactly one shard.
     sharded["relabel_configs"] = [
-        {"source_labels": ["__address__"], "modulus": shards, "target_label": "__tmp_shard", "action": "hashmod"},
+        {
+            "source_labels": ["__address__"],
+            "modulus": shards,
+            "target_label": "__tmp_shard",
+            "action": "hashmod",
+        },
         {"source_labels": ["__tmp_shard"], "regex": str(shard), "action": "keep"},
         *job.get("relabel_configs", []),
     ]

@@ -67,7 +67,9 @@ def _settings(raw: Mapping[str, Any]) -> Settings:
         grafana_url=grafana.get("url", defaults.grafana_url),
         datasources=tuple(Datasource(**d) for d in grafana.get("datasources", ())),
         prometheus=PrometheusSettings(
-            scrape_interval_seconds=prom.get("scrape_interval_seconds", prom_defaults.scrape_interval_seconds),
+            scrape_interval_seconds=prom.get(
+                "scrape_interval_seconds", prom_defaults.scrape_interval_seconds
+            ),
             evaluation_interval_seconds=prom.get(
                 "evaluation_interval_seconds", prom_defaults.evaluation_interval_seconds
             ),

@@ -88,9 +88,7 @@ def inventory_files(root: Path) -> list[Path]:
         raise InputError([Problem(Location(str(root), 1, 1), "inventory path does not exist")])
     files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in INVENTORY_SUFFIXES)
     if not files:
-        raise InputError(
-            [Problem(Location(str(root), 1, 1), "inventory folder holds no .yaml or .yml file")]
-        )
+        raise InputError([Problem(Location(str(root), 1, 1), "inventory folder holds no .yaml or .yml file")])
     return files
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Iterator
 from functools import cache
@@ -73,10 +74,11 @@ def _schema_problems(doc: Document, error: ValidationError) -> Iterator[Problem]
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         allowed = sorted(error.schema.get("properties", {}))
         for key in sorted(set(error.instance) - set(allowed)):
+            close = difflib.get_close_matches(str(key), allowed, n=1)
             yield Problem(
                 doc.location((*path, key)),
                 f"{subject}unknown key {key!r} in {_field(path)}",
-                f"allowed keys: {', '.join(allowed)}",
+                f"did you mean {close[0]!r}?" if close else f"allowed keys: {', '.join(allowed)}",
             )
         return
     if error.validator == "required":
@@ -90,9 +92,7 @@ def _schema_problems(doc: Document, error: ValidationError) -> Iterator[Problem]
         expected = error.validator_value
         names = [expected] if isinstance(expected, str) else list(expected)
         wanted = " or ".join(_TYPE_NAMES.get(n, n) for n in names)
-        yield Problem(
-            location, f"{subject}{_field(path)} must be {wanted}, not {_yaml_type(error.instance)}"
-        )
+        yield Problem(location, f"{subject}{_field(path)} must be {wanted}, not {_yaml_type(error.instance)}")
     elif error.validator == "enum":
         options = ", ".join(repr(v) for v in error.validator_value)
         yield Problem(location, f"{subject}{_field(path)}: {error.instance!r} is not one of {options}")
@@ -162,7 +162,11 @@ def _singletons(documents: list[Document], key: str, required: bool) -> list[Pro
     if required and not holders:
         return [Problem(documents[0].location(), f"no inventory file declares {key!r}")]
     return [
-        Problem(doc.location((key,)), f"{key!r} declared again", f"first declared at {holders[0].location((key,))}")
+        Problem(
+            doc.location((key,)),
+            f"{key!r} declared again",
+            f"first declared at {holders[0].location((key,))}",
+        )
         for doc in holders[1:]
     ]
 

@@ -45,7 +45,10 @@ class KafkaKind(Kind):
     def scrape_jobs(self, services: Sequence[Service], settings: Settings) -> list[ScrapeJob]:
         clusters = sorted((s for s in services if isinstance(s, KafkaService)), key=lambda s: s.name)
         return [
-            {"job_name": job, "static_configs": [group for c in clusters for group in _broker_groups(c, port, settings)]}
+            {
+                "job_name": job,
+                "static_configs": [group for c in clusters for group in _broker_groups(c, port, settings)],
+            }
             for job, port in (("kafka-jmx", JMX_EXPORTER_PORT), ("kafka-node", NODE_EXPORTER_PORT))
         ]
 

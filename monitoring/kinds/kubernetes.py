@@ -43,7 +43,9 @@ class KubernetesKind(Kind):
 
     def scrape_jobs(self, services: Sequence[Service], settings: Settings) -> list[ScrapeJob]:
         jobs: list[ScrapeJob] = []
-        for cluster in sorted((s for s in services if isinstance(s, KubernetesService)), key=lambda s: s.name):
+        for cluster in sorted(
+            (s for s in services if isinstance(s, KubernetesService)), key=lambda s: s.name
+        ):
             labels = {**target_labels(cluster, settings), "cluster": cluster.cluster_name}
             jobs.append(
                 {
@@ -78,7 +80,9 @@ class KubernetesKind(Kind):
                             "replacement": "$1:9100",
                         },
                         {
-                            "source_labels": ["__meta_kubernetes_node_label_node_kubernetes_io_instance_type"],
+                            "source_labels": [
+                                "__meta_kubernetes_node_label_node_kubernetes_io_instance_type"
+                            ],
                             "target_label": "instance_type",
                         },
                         *label_replacements({**labels, "job": "kubernetes-nodes"}),

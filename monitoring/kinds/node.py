@@ -50,9 +50,7 @@ class NodeKind(Kind):
             jobs.append(
                 {
                     "job_name": f"node-{service.name}",
-                    "ec2_sd_configs": [
-                        {"region": settings.region, "port": service.port, "filters": filters}
-                    ],
+                    "ec2_sd_configs": [{"region": settings.region, "port": service.port, "filters": filters}],
                     "relabel_configs": [
                         {"source_labels": ["__meta_ec2_instance_id"], "target_label": "instance"},
                         {"source_labels": ["__meta_ec2_tag_Name"], "target_label": "instance_name"},

@@ -1,0 +1,126 @@
+"""Generation for the bundled inventory: goldens, freshness gate, atomic writes, sharding."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from cli.main import cli
+from monitoring.generate.prometheus import prometheus_config
+from monitoring.inventory.build import load_inventory
+from monitoring.pipeline import build_artifacts
+from monitoring.writer import compare_tree, write_tree
+from tests.helpers import REPO, assert_golden, update_golden
+
+GOLDEN = REPO / "tests" / "golden"
+VALID = REPO / "tests" / "fixtures" / "inventory" / "valid"
+
+
+def test_bundled_output_matches_committed_generated_tree() -> None:
+    """generated/ is the bundled inventory's golden; `make generate` or UPDATE_GOLDEN=1 refreshes it."""
+    artifacts = [a for family in build_artifacts(REPO / "inventory").values() for a in family]
+    if update_golden():
+        write_tree(artifacts, REPO / "generated")
+    staleness = compare_tree(artifacts, REPO / "generated")
+    assert not staleness.stale, staleness
+
+
+def test_every_target_carries_the_standard_labels() -> None:
+    [artifact] = prometheus_config(load_inventory(REPO / "inventory"))
+    for job in artifact.data["scrape_configs"]:
+        for group in job.get("static_configs", []):
+            assert {"service", "domain", "team", "kind", "env"} <= set(group["labels"]), job["job_name"]
+        replaced = {r["target_label"] for r in job.get("relabel_configs", []) if "replacement" in r}
+        if "static_configs" not in job:
+            assert {"service", "domain", "team", "kind", "env", "job"} <= replaced, job["job_name"]
+
+
+def test_no_secret_or_credential_inlined() -> None:
+    text = (REPO / "generated" / "prometheus" / "prometheus.yml").read_text()
+    for word in ("password:", "credentials:", "bearer_token:", "secret"):
+        assert word not in text
+
+
+def test_minimal_prometheus_golden() -> None:
+    [artifact] = prometheus_config(load_inventory(VALID / "split-over-files"))
+    assert_golden(GOLDEN / "split-over-files" / "prometheus.yml", artifact.render().decode())
+
+
+def test_shards_split_targets_with_hashmod(tmp_path: Path) -> None:
+    inventory_dir = tmp_path / "inventory"
+    shutil.copytree(VALID / "split-over-files", inventory_dir)
+    settings = inventory_dir / "settings.yaml"
+    settings.write_text(settings.read_text() + "  prometheus:\n    shards: 3\n")
+    artifacts = prometheus_config(load_inventory(inventory_dir))
+    assert [a.path for a in artifacts] == [f"prometheus/shard-{n}/prometheus.yml" for n in range(3)]
+    for shard, artifact in enumerate(artifacts):
+        assert artifact.data["global"]["external_labels"]["shard"] == str(shard)
+        for job in artifact.data["scrape_configs"]:
+            hashmod, keep = job["relabel_configs"][:2]
+            assert hashmod == {
+                "source_labels": ["__address__"],
+                "modulus": 3,
+                "target_label": "__tmp_shard",
+                "action": "hashmod",
+            }
+            assert keep == {"source_labels": ["__tmp_shard"], "regex": str(shard), "action": "keep"}
+    assert_golden(GOLDEN / "split-over-files" / "shard-1.prometheus.yml", artifacts[1].render().decode())
+
+
+def test_check_flags_stale_output_and_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(VALID / "minimal", tmp_path / "inventory")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["generate", "-q"]).exit_code == 0
+    config = tmp_path / "generated" / "prometheus" / "prometheus.yml"
+    assert runner.invoke(cli, ["generate", "--check"]).exit_code == 0
+    config.write_text(config.read_text() + "# hand edit\n")
+    (tmp_path / "generated" / "stray.yml").write_text("x: 1\n")
+    result = runner.invoke(cli, ["generate", "--check"])
+    assert result.exit_code == 1
+    assert "changed: generated/prometheus/prometheus.yml" in result.output
+    assert "not generated: generated/stray.yml" in result.output
+    assert config.read_text().endswith("# hand edit\n")
+
+
+def test_generate_replaces_the_tree_and_is_deterministic(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(VALID / "minimal", tmp_path / "inventory")
+    (tmp_path / "generated").mkdir()
+    (tmp_path / "generated" / "stale.yml").write_text("old\n")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["generate", "-q"]).exit_code == 0
+    first = {p: p.read_bytes() for p in (tmp_path / "generated").rglob("*") if p.is_file()}
+    assert not (tmp_path / "generated" / "stale.yml").exists()
+    assert runner.invoke(cli, ["generate", "-q"]).exit_code == 0
+    second = {p: p.read_bytes() for p in (tmp_path / "generated").rglob("*") if p.is_file()}
+    assert first == second
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".generated")]
+
+
+def test_failed_write_leaves_previous_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "generated"
+    out.mkdir()
+    (out / "keep.yml").write_text("previous\n")
+    artifacts = prometheus_config(load_inventory(VALID / "minimal"))
+
+    def broken_render(self: object) -> bytes:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(type(artifacts[0]), "render", broken_render)
+    with pytest.raises(OSError):
+        write_tree(artifacts, out)
+    assert [p.name for p in out.iterdir()] == ["keep.yml"]
+    assert [p.name for p in tmp_path.iterdir()] == ["generated"]
+
+
+def test_generated_yaml_is_marked_and_parses() -> None:
+    text = (REPO / "generated" / "prometheus" / "prometheus.yml").read_text()
+    assert text.startswith("# Generated by `mac generate`")
+    assert yaml.safe_load(text)["scrape_configs"]
