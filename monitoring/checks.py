@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from monitoring.artifacts import Artifact
+from monitoring.aws.checks import check_cloudwatch
 
 ArtifactCheck = Callable[[Artifact], list[str]]
 
@@ -40,6 +41,7 @@ def check_prometheus_config(artifact: Artifact) -> list[str]:
 ARTIFACT_CHECKS: dict[str, list[ArtifactCheck]] = {
     "prometheus/prometheus.yml": [check_prometheus_config],
     "prometheus/shard-*/prometheus.yml": [check_prometheus_config],
+    "cloudwatch/*.json": [check_cloudwatch],
 }
 
 

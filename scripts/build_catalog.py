@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from monitoring.metric_catalog import (  # noqa: E402 (needs the repository root on sys.path)
+from monitoring.metric_catalog import (
     HAND_ADDED_MARKER,
     parse_catalog,
     parse_exposition,
@@ -61,12 +61,14 @@ def build(exporter: str, urls: Sequence[str], notes: Sequence[str], hand_added: 
         + ", scraping: "
         + ", ".join(_where(url) for url in urls),
         *(f"# {note}" for note in notes),
-        "# Format: <metric_name> <type> [conditional]. Regenerate rather than edit above the hand-added line.",
+        "# Format: <metric_name> <type> [conditional]. Regenerate, don't edit, above the hand-added line.",
     ]
-    body = [f"{name} {samples[name]}" for name in sorted(samples)]
-    clash = sorted(set(parse_catalog(hand_added, "hand-added section")) & set(samples))
+    hand = parse_catalog(hand_added, "hand-added section")
+    clash = sorted(name for name, entry in hand.items() if name in samples and samples[name] != entry.type)
     if clash:
-        raise SystemExit(f"hand-added entries now emitted by the exporter, remove them: {', '.join(clash)}")
+        raise SystemExit(f"hand-added entries whose type differs from the exporter's: {', '.join(clash)}")
+    # A hand-added (conditional) name the exporter emitted this time stays in the hand-added section only.
+    body = [f"{name} {samples[name]}" for name in sorted(samples) if name not in hand]
     text = "\n".join([*header, *body]) + "\n"
     if hand_added:
         text += "\n" + hand_added.rstrip("\n") + "\n"
@@ -83,7 +85,9 @@ def hand_added_section(path: Path) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("urls", nargs="+", help="exporter URLs to scrape (all are merged)")
     parser.add_argument("--exporter", required=True, help="catalog name, e.g. mysqld_exporter")
     parser.add_argument("--note", action="append", default=[], help="a header line (flags, server version)")

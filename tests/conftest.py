@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable, Iterator, Mapping
-from pathlib import Path
+from collections.abc import Iterator, Mapping
 
 import pytest
-
 from servers import (
     MYSQLD_EXPORTER_FLAGS,
     MariaDB,
@@ -15,18 +12,12 @@ from servers import (
     NodeExporter,
     Postgres,
     PostgresExporter,
+    PrometheusFactory,
     PrometheusHandle,
     RedisExporter,
     RedisServer,
     ServerPool,
 )
-
-# The repository root, so `monitoring` imports from a checkout without `pip install -e .`.
-_REPO_ROOT = str(Path(__file__).resolve().parent.parent)
-if _REPO_ROOT not in sys.path:
-    sys.path.insert(0, _REPO_ROOT)
-
-PrometheusFactory = Callable[..., PrometheusHandle]
 
 
 @pytest.fixture(scope="session")

@@ -25,8 +25,9 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any, NoReturn, Protocol, TypeVar
 
 import pytest
 
@@ -246,7 +247,7 @@ def wait_for(
         time.sleep(interval_s)
 
 
-def run_checked(argv: Sequence[str], what: str, *, timeout_s: float = READY_TIMEOUT_S, **kwargs: Any) -> str:
+def run_checked(argv: Sequence[str], what: str, *, timeout_s: float = READY_TIMEOUT_S) -> str:
     try:
         done = subprocess.run(
             list(argv),
@@ -255,7 +256,6 @@ def run_checked(argv: Sequence[str], what: str, *, timeout_s: float = READY_TIME
             text=True,
             timeout=timeout_s,
             check=False,
-            **kwargs,
         )
     except subprocess.TimeoutExpired as err:
         raise ServerStartError(f"{what}: timed out after {timeout_s:.0f}s: {err}") from err
@@ -319,8 +319,16 @@ class MariaDB:
     def execute(self, sql: str) -> str:
         """Run SQL as root over the unix socket; tab-separated rows without headers."""
         return run_checked(
-            [self.client, "--no-defaults", f"--socket={self.socket}", "--user=root", "--batch",
-             "--skip-column-names", "--execute", sql],
+            [
+                self.client,
+                "--no-defaults",
+                f"--socket={self.socket}",
+                "--user=root",
+                "--batch",
+                "--skip-column-names",
+                "--execute",
+                sql,
+            ],
             f"mariadb: {sql[:60]}",
         )
 
@@ -353,9 +361,28 @@ class Postgres:
     def execute(self, sql: str, database: str = "postgres") -> str:
         """Run SQL as the postgres superuser over the unix socket; unaligned rows."""
         return run_checked(
-            ["runuser", "-u", "postgres", "--", self.psql, "--no-psqlrc", "-X", "-v", "ON_ERROR_STOP=1",
-             "-h", str(self.socket_dir), "-p", str(self.port), "-U", "postgres", "-d", database,
-             "-At", "-c", sql],
+            [
+                "runuser",
+                "-u",
+                "postgres",
+                "--",
+                self.psql,
+                "--no-psqlrc",
+                "-X",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-h",
+                str(self.socket_dir),
+                "-p",
+                str(self.port),
+                "-U",
+                "postgres",
+                "-d",
+                database,
+                "-At",
+                "-c",
+                sql,
+            ],
             f"psql: {sql[:60]}",
         )
 
@@ -392,6 +419,9 @@ def _api_data(url: str, timeout_s: float = 10.0) -> Any:
 
 @dataclass(frozen=True)
 class PrometheusHandle:
+    """A running Prometheus. Its first scrape comes about 5 s after start: Prometheus 2.42 applies
+    discovered targets on a fixed 5 s tick, whatever scrape_interval says."""
+
     host: str
     port: int
     address: str
@@ -435,8 +465,9 @@ class PrometheusHandle:
             if response.status != 200:
                 raise PrometheusAPIError(f"reload: HTTP {response.status}")
 
-    def wait_until(self, predicate: Callable[[], T | None], timeout_s: float = 30.0,
-                   interval_s: float = 0.5) -> T:
+    def wait_until(
+        self, predicate: Callable[[], T | None], timeout_s: float = 30.0, interval_s: float = 0.5
+    ) -> T:
         """Poll until `predicate` returns something truthy, which is returned."""
         return wait_for(predicate, "the condition on Prometheus", self._process, timeout_s, interval_s)
 
@@ -445,6 +476,14 @@ class PrometheusHandle:
 
     def stop(self) -> None:
         self._process.stop()
+
+
+class PrometheusFactory(Protocol):
+    """What the `prometheus_factory` fixture returns."""
+
+    def __call__(
+        self, config_yaml_text: str, rule_files: Mapping[str, str] | None = None
+    ) -> PrometheusHandle: ...
 
 
 # --------------------------------------------------------------------------- the pool
@@ -483,7 +522,7 @@ class ServerPool:
             process = start(port)
             self._processes.append(process)
             try:
-                wait_for(lambda: ready(port, process), f"{name} on {LOOPBACK}:{port}", process)
+                wait_for(partial(ready, port, process), f"{name} on {LOOPBACK}:{port}", process)
             except ServerStartError:
                 process.stop()
                 self._processes.remove(process)
@@ -503,8 +542,23 @@ class ServerPool:
         directory = self._mkdtemp("redis")
 
         def start(port: int) -> ManagedProcess:
-            argv = [binary, "--port", str(port), "--bind", LOOPBACK, "--save", "", "--appendonly", "no",
-                    "--dir", str(directory), "--daemonize", "no", "--protected-mode", "yes"]
+            argv = [
+                binary,
+                "--port",
+                str(port),
+                "--bind",
+                LOOPBACK,
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(directory),
+                "--daemonize",
+                "no",
+                "--protected-mode",
+                "yes",
+            ]
             return spawn("redis-server", argv, directory / "redis.log")
 
         def ready(port: int, _process: ManagedProcess) -> bool:
@@ -530,7 +584,12 @@ class ServerPool:
         )
         address = f"{LOOPBACK}:{port}"
         handle = RedisExporter(
-            LOOPBACK, port, address, process.pid, f"http://{address}/metrics", redis.url,
+            LOOPBACK,
+            port,
+            address,
+            process.pid,
+            f"http://{address}/metrics",
+            redis.url,
             f"http://{address}/scrape?" + urllib.parse.urlencode({"target": redis.url}),
         )
         wait_for(
@@ -550,18 +609,36 @@ class ServerPool:
         datadir = directory / "data"
         sock = directory / "mysqld.sock"
         run_checked(
-            [install_db, "--no-defaults", "--user=root", f"--datadir={datadir}",
-             "--auth-root-authentication-method=socket", "--skip-test-db", "--skip-name-resolve"],
+            [
+                install_db,
+                "--no-defaults",
+                "--user=root",
+                f"--datadir={datadir}",
+                "--auth-root-authentication-method=socket",
+                "--skip-test-db",
+                "--skip-name-resolve",
+            ],
             "mariadb-install-db",
             timeout_s=120.0,
         )
 
         def start(port: int) -> ManagedProcess:
-            argv = [server, "--no-defaults", "--user=root", f"--datadir={datadir}", f"--socket={sock}",
-                    f"--port={port}", f"--bind-address={LOOPBACK}", "--skip-networking=0",
-                    f"--pid-file={directory / 'mysqld.pid'}", "--skip-name-resolve", "--skip-log-bin",
-                    "--innodb-buffer-pool-size=16M", "--innodb-log-file-size=16M",
-                    "--innodb-flush-log-at-trx-commit=2"]
+            argv = [
+                server,
+                "--no-defaults",
+                "--user=root",
+                f"--datadir={datadir}",
+                f"--socket={sock}",
+                f"--port={port}",
+                f"--bind-address={LOOPBACK}",
+                "--skip-networking=0",
+                f"--pid-file={directory / 'mysqld.pid'}",
+                "--skip-name-resolve",
+                "--skip-log-bin",
+                "--innodb-buffer-pool-size=16M",
+                "--innodb-log-file-size=16M",
+                "--innodb-flush-log-at-trx-commit=2",
+            ]
             return spawn("mariadbd", argv, directory / "mysqld.log")
 
         def ready(port: int, process: ManagedProcess) -> bool:
@@ -572,8 +649,16 @@ class ServerPool:
         port, process = self._start_on_free_port("mariadbd", start, ready)
         password = secrets.token_urlsafe(18)
         handle = MariaDB(
-            LOOPBACK, port, f"{LOOPBACK}:{port}", process.pid, sock, datadir, "exporter", password,
-            f"exporter:{password}@tcp({LOOPBACK}:{port})/", client,
+            LOOPBACK,
+            port,
+            f"{LOOPBACK}:{port}",
+            process.pid,
+            sock,
+            datadir,
+            "exporter",
+            password,
+            f"exporter:{password}@tcp({LOOPBACK}:{port})/",
+            client,
         )
         handle.execute(
             f"CREATE USER 'exporter'@'127.0.0.1' IDENTIFIED BY '{password}' WITH MAX_USER_CONNECTIONS 3;"
@@ -599,8 +684,9 @@ class ServerPool:
             "mysqld_exporter", start, self._http_ok(f"http://{LOOPBACK}:{{port}}/metrics")
         )
         address = f"{LOOPBACK}:{port}"
-        handle = MysqldExporter(LOOPBACK, port, address, process.pid, f"http://{address}/metrics", my_cnf,
-                                tuple(flags))
+        handle = MysqldExporter(
+            LOOPBACK, port, address, process.pid, f"http://{address}/metrics", my_cnf, tuple(flags)
+        )
         wait_for(
             lambda: re.search(r"^mysql_up 1$", http_get(handle.metrics_url)[1], re.MULTILINE),
             f"mysql_up 1 from {handle.metrics_url}",
@@ -626,18 +712,50 @@ class ServerPool:
         shutil.chown(pwfile, "postgres", "postgres")
         pwfile.chmod(0o600)
         run_checked(
-            [runuser, "-u", "postgres", "--", initdb, "--pgdata", str(datadir), "--username=postgres",
-             f"--pwfile={pwfile}", "--auth-local=peer", "--auth-host=scram-sha-256", "--no-sync",
-             "--no-instructions", "--encoding=UTF8", "--locale=C"],
+            [
+                runuser,
+                "-u",
+                "postgres",
+                "--",
+                initdb,
+                "--pgdata",
+                str(datadir),
+                "--username=postgres",
+                f"--pwfile={pwfile}",
+                "--auth-local=peer",
+                "--auth-host=scram-sha-256",
+                "--no-sync",
+                "--no-instructions",
+                "--encoding=UTF8",
+                "--locale=C",
+            ],
             "initdb",
             timeout_s=120.0,
         )
         pwfile.unlink()
 
         def start(port: int) -> ManagedProcess:
-            argv = [runuser, "-u", "postgres", "--", server, "-D", str(datadir), "-p", str(port),
-                    "-c", f"listen_addresses={LOOPBACK}", "-c", f"unix_socket_directories={directory}",
-                    "-c", "fsync=off", "-c", "shared_buffers=16MB", "-c", "logging_collector=off"]
+            argv = [
+                runuser,
+                "-u",
+                "postgres",
+                "--",
+                server,
+                "-D",
+                str(datadir),
+                "-p",
+                str(port),
+                "-c",
+                f"listen_addresses={LOOPBACK}",
+                "-c",
+                f"unix_socket_directories={directory}",
+                "-c",
+                "fsync=off",
+                "-c",
+                "shared_buffers=16MB",
+                "-c",
+                "logging_collector=off",
+            ]
             # SIGINT is Postgres' fast shutdown; SIGTERM would wait for clients to leave.
             return spawn("postgres", argv, directory / "postgres.log", stop_signal=signal.SIGINT)
 
@@ -647,8 +765,16 @@ class ServerPool:
         port, process = self._start_on_free_port("postgres", start, ready)
         password = secrets.token_urlsafe(18)
         handle = Postgres(
-            LOOPBACK, port, f"{LOOPBACK}:{port}", process.pid, directory, datadir, "exporter", password,
-            f"postgresql://exporter:{password}@{LOOPBACK}:{port}/postgres?sslmode=disable", psql,
+            LOOPBACK,
+            port,
+            f"{LOOPBACK}:{port}",
+            process.pid,
+            directory,
+            datadir,
+            "exporter",
+            password,
+            f"postgresql://exporter:{password}@{LOOPBACK}:{port}/postgres?sslmode=disable",
+            psql,
         )
         wait_for(lambda: handle.execute("SELECT 1").strip() == "1", "postgres to accept queries", process)
         handle.execute(f"CREATE ROLE exporter LOGIN PASSWORD '{password}' IN ROLE pg_monitor")
@@ -685,8 +811,12 @@ class ServerPool:
         textfile_dir.mkdir()
 
         def start(port: int) -> ManagedProcess:
-            argv = [binary, f"--web.listen-address={LOOPBACK}:{port}",
-                    f"--collector.textfile.directory={textfile_dir}", *flags]
+            argv = [
+                binary,
+                f"--web.listen-address={LOOPBACK}:{port}",
+                f"--collector.textfile.directory={textfile_dir}",
+                *flags,
+            ]
             return spawn("node_exporter", argv, directory / "node_exporter.log")
 
         port, process = self._start_on_free_port(
@@ -697,8 +827,9 @@ class ServerPool:
 
     # ---- prometheus
 
-    def start_prometheus(self, config_yaml: str, rule_files: Mapping[str, str] | None = None,
-                         extra_flags: Sequence[str] = ()) -> PrometheusHandle:
+    def start_prometheus(
+        self, config_yaml: str, rule_files: Mapping[str, str] | None = None, extra_flags: Sequence[str] = ()
+    ) -> PrometheusHandle:
         binary = tool("prometheus")
         directory = self._mkdtemp("prometheus")
         config_file = directory / "prometheus.yml"
@@ -706,22 +837,29 @@ class ServerPool:
         for relative, text in (rule_files or {}).items():
             target = (directory / relative).resolve()
             if directory.resolve() not in target.parents:
-                raise ValueError(f"rule file {relative!r} must be a relative path inside the config directory")
+                raise ValueError(f"rule file {relative!r} must stay inside the config directory")
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text)
 
         def start(port: int) -> ManagedProcess:
             # Rule file paths in the config resolve against the config file's directory.
-            argv = [binary, f"--config.file={config_file}", f"--web.listen-address={LOOPBACK}:{port}",
-                    f"--storage.tsdb.path={directory / 'data'}", "--web.enable-lifecycle", *extra_flags]
+            argv = [
+                binary,
+                f"--config.file={config_file}",
+                f"--web.listen-address={LOOPBACK}:{port}",
+                f"--storage.tsdb.path={directory / 'data'}",
+                "--web.enable-lifecycle",
+                *extra_flags,
+            ]
             return spawn("prometheus", argv, directory / "prometheus.log", cwd=directory)
 
         port, process = self._start_on_free_port(
             "prometheus", start, self._http_ok(f"http://{LOOPBACK}:{{port}}/-/ready")
         )
         address = f"{LOOPBACK}:{port}"
-        return PrometheusHandle(LOOPBACK, port, address, process.pid, f"http://{address}", directory,
-                                config_file, process)
+        return PrometheusHandle(
+            LOOPBACK, port, address, process.pid, f"http://{address}", directory, config_file, process
+        )
 
 
 # Collector flags of mysqld_exporter 0.14 used by the fixture and the catalog: its default set, spelled

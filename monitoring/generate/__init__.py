@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from monitoring.artifacts import Artifact
+from monitoring.generate.cloudwatch import cloudwatch_config
 from monitoring.generate.prometheus import prometheus_config
+from monitoring.generate.rules import rule_files
 from monitoring.model import Inventory
 
 Generator = Callable[[Inventory], list[Artifact]]
@@ -13,6 +15,8 @@ Generator = Callable[[Inventory], list[Artifact]]
 # Order is the order of the progress report; output does not depend on it.
 GENERATORS: dict[str, Generator] = {
     "prometheus": prometheus_config,
+    "rules": rule_files,
+    "cloudwatch": cloudwatch_config,
 }
 
 

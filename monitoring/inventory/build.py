@@ -35,20 +35,6 @@ def load_inventory(root: Path) -> Inventory:
     return build_inventory(documents)
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, bool) or value is None:
-        return value
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        return float(value)
-    return str(value)
-
-
 def _settings(raw: Mapping[str, Any]) -> Settings:
     prom = raw.get("prometheus", {})
     exporters = prom.get("exporters", {})
@@ -96,7 +82,7 @@ def _settings(raw: Mapping[str, Any]) -> Settings:
 
 
 def build_inventory(documents: list[Document]) -> Inventory:
-    plain = [(doc, _plain(doc.data)) for doc in documents]
+    plain = [(doc, doc.data) for doc in documents]
     settings_raw = next(data["settings"] for _, data in plain if "settings" in data)
     settings = _settings(settings_raw)
     fleet_thresholds = {

@@ -1,4 +1,8 @@
-"""Read inventory YAML with ruamel.yaml, keeping file:line:col for every node."""
+"""Read inventory YAML with ruamel.yaml's C composer, keeping file:line:col for every node.
+
+The node tree is turned into plain dicts, lists and scalars plus a table of positions keyed by
+the node's path, so later stages work on ordinary data and still point at the source.
+"""
 
 from __future__ import annotations
 
@@ -8,77 +12,89 @@ from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.composer import Composer
 from ruamel.yaml.error import MarkedYAMLError
-from ruamel.yaml.events import AliasEvent
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from monitoring.problems import InputError, Location, Problem
 
 INVENTORY_SUFFIXES = (".yaml", ".yml")
 
-
-class _AliasRejected(MarkedYAMLError):
-    pass
-
-
-class _NoAliasComposer(Composer):
-    """Aliases are refused where they appear: they hide repetition and enable alias bombs."""
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.parser.check_event(AliasEvent):
-            event = self.parser.peek_event()
-            raise _AliasRejected(
-                None, None, f"YAML alias '*{event.anchor}' is not allowed in an inventory", event.start_mark
-            )
-        return super().compose_node(parent, index)
+NodePath = tuple[str | int, ...]
+# path -> (line, col) of the key (or item) and (line, col) of its value, 0-based as YAML marks are.
+Positions = dict[NodePath, tuple[int, int, int, int]]
 
 
 @dataclass(frozen=True)
 class Document:
-    """One inventory file: its parsed content and where it came from."""
+    """One inventory file: its content as plain data and where each node came from."""
 
     path: str
     data: Any
+    positions: Positions
 
-    def location(self, node_path: tuple[str | int, ...] = ()) -> Location:
-        """The position of the node at node_path (key or index steps); the parent's if missing."""
-        node = self.data
-        line, col = 0, 0
-        for step in node_path:
-            if isinstance(node, CommentedMap) and step in node:
-                line, col = node.lc.key(step)
-                node = node[step]
-            elif isinstance(node, CommentedSeq) and isinstance(step, int) and 0 <= step < len(node):
-                line, col = node.lc.item(step)
-                node = node[step]
-            else:
-                break
-        else:
-            if isinstance(node, CommentedMap | CommentedSeq) and not node_path:
-                line, col = node.lc.line, node.lc.col
+    def location(self, node_path: NodePath = ()) -> Location:
+        """Where the node at node_path starts (its key, in a mapping); else where its nearest parent does."""
+        for end in range(len(node_path), 0, -1):
+            found = self.positions.get(node_path[:end])
+            if found is not None:
+                return Location(self.path, found[0] + 1, found[1] + 1)
+        line, col = self.positions.get((), (0, 0, 0, 0))[2:]
         return Location(self.path, line + 1, col + 1)
 
-    def value_location(self, node_path: tuple[str | int, ...]) -> Location:
-        """The position of a mapping value (rather than its key), for messages about the value."""
-        parent = self.data
-        for step in node_path[:-1]:
-            try:
-                parent = parent[step]
-            except (KeyError, IndexError, TypeError):
-                return self.location(node_path)
-        last = node_path[-1] if node_path else None
-        if isinstance(parent, CommentedMap) and last in parent:
-            line, col = parent.lc.value(last)
-            return Location(self.path, line + 1, col + 1)
-        return self.location(node_path)
+    def value_location(self, node_path: NodePath) -> Location:
+        """Where the value at node_path starts, for messages about the value rather than its key."""
+        found = self.positions.get(node_path)
+        if found is None:
+            return self.location(node_path)
+        return Location(self.path, found[2] + 1, found[3] + 1)
+
+
+class _Rejected(Exception):
+    def __init__(self, line: int, col: int, message: str) -> None:
+        super().__init__(message)
+        self.line, self.col, self.message = line, col, message
+
+
+class _Plainer:
+    """Walks composed nodes once: builds plain data, records positions, refuses aliases and duplicate keys."""
+
+    def __init__(self, yaml: YAML) -> None:
+        self.constructor = yaml.constructor
+        self.positions: Positions = {}
+        self.seen: set[int] = set()
+
+    def convert(self, node: Node, path: NodePath, key_line: int, key_col: int) -> Any:
+        line, col = node.start_mark.line, node.start_mark.column
+        if id(node) in self.seen:
+            # The C composer shares the anchored node wherever *alias appears: refuse it before any
+            # expansion, which is what makes alias bombs harmless here.
+            raise _Rejected(key_line, key_col, "YAML anchors and aliases are not allowed in an inventory")
+        self.seen.add(id(node))
+        self.positions[path] = (key_line, key_col, line, col)
+        if isinstance(node, MappingNode):
+            mapping: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, ScalarNode):
+                    raise _Rejected(
+                        key_node.start_mark.line, key_node.start_mark.column, "keys must be plain text"
+                    )
+                key = str(key_node.value)
+                k_line, k_col = key_node.start_mark.line, key_node.start_mark.column
+                if key in mapping:
+                    first = self.positions[(*path, key)]
+                    raise _Rejected(k_line, k_col, f"duplicate key {key!r} (first at line {first[0] + 1})")
+                mapping[key] = self.convert(value_node, (*path, key), k_line, k_col)
+            return mapping
+        if isinstance(node, SequenceNode):
+            return [
+                self.convert(item, (*path, index), item.start_mark.line, item.start_mark.column)
+                for index, item in enumerate(node.value)
+            ]
+        return self.constructor.construct_object(node, deep=True)
 
 
 def _yaml() -> YAML:
-    yaml = YAML(typ="rt")
-    yaml.Composer = _NoAliasComposer
-    yaml.allow_duplicate_keys = False
-    return yaml
+    return YAML(typ="safe", pure=False)
 
 
 def inventory_files(root: Path) -> list[Path]:
@@ -100,17 +116,19 @@ def _load_one(path: Path, display: str, yaml: YAML) -> Document | Problem:
     except OSError as exc:
         return Problem(Location(display, 1, 1), f"cannot read file: {exc.strerror}")
     try:
-        data = yaml.load(text)
+        root = yaml.compose(text)
+        if root is None:
+            return Problem(Location(display, 1, 1), "inventory file is empty")
+        plainer = _Plainer(yaml)
+        data = plainer.convert(root, (), root.start_mark.line, root.start_mark.column)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
         message = " ".join(part for part in (exc.context, exc.problem) if part)
         return Problem(Location(display, line, col), f"invalid YAML: {message}")
-    except Exception as exc:  # ruamel raises plain errors for a few malformed inputs
-        return Problem(Location(display, 1, 1), f"invalid YAML: {exc}")
-    if data is None:
-        return Problem(Location(display, 1, 1), "inventory file is empty")
-    return Document(display, data)
+    except _Rejected as exc:
+        return Problem(Location(display, exc.line + 1, exc.col + 1), f"invalid YAML: {exc.message}")
+    return Document(display, data, plainer.positions)
 
 
 def load_documents(root: Path) -> list[Document]:

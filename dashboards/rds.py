@@ -1,0 +1,79 @@
+"""RDS boards from CloudWatch (AWS/RDS), one per engine so each draws its own kind's thresholds."""
+
+from __future__ import annotations
+
+from grafanalib.core import Dashboard
+
+from dashboards.common import (
+    CloudwatchQuery,
+    Section,
+    board_link,
+    cloudwatch_board_uid,
+    cloudwatch_variables,
+    dashboard,
+    datasource_ref,
+    domain_tag,
+    domains_of_kind,
+    kind_tag,
+    kind_title,
+    threshold,
+    timeseries,
+)
+from monitoring.kinds.mysql import MysqlService
+from monitoring.kinds.postgresql import PostgresqlService
+from monitoring.model import Inventory
+from monitoring.naming import kind_dashboard_uid
+
+ENGINES = ("mysql", "postgresql")
+NAMESPACE = "AWS/RDS"
+
+NO_DATA_UNTIL_TRAFFIC = {
+    "Replica lag": "the instance is a read replica",
+}
+
+
+def board_uid(inventory: Inventory, kind: str) -> str:
+    return cloudwatch_board_uid(inventory.settings, f"rds-{kind}")
+
+
+def build(inventory: Inventory, kind: str) -> Dashboard:
+    services = [
+        (s.name, s.rds_instance_id)
+        for s in inventory.services
+        if s.kind == kind and isinstance(s, MysqlService | PostgresqlService)
+    ]
+    ds = datasource_ref("cloudwatch")
+    instance = {"DBInstanceIdentifier": "$service"}
+
+    def metric(name: str, statistic: str) -> list[CloudwatchQuery]:
+        return [CloudwatchQuery(NAMESPACE, name, instance, statistic, "{{DBInstanceIdentifier}}")]
+
+    return dashboard(
+        title=f"RDS {kind_title(kind)} (CloudWatch)",
+        uid=board_uid(inventory, kind),
+        description=f"CloudWatch metrics of the {kind_title(kind)} RDS instances: host resources and I/O latency.",
+        tags=["cloudwatch", kind_tag(kind), *map(domain_tag, domains_of_kind(inventory, kind))],
+        variables=cloudwatch_variables(inventory.settings, sorted(services)),
+        links=[board_link(f"{kind_title(kind)} exporter metrics", kind_dashboard_uid(inventory.settings, kind))],
+        sections=[
+            Section("Host", [
+                timeseries("CPU", "percent", metric("CPUUtilization", "Average"), ds,
+                           limit=threshold(inventory, kind, "max_cpu_percent")),
+                timeseries("Connections", "short", metric("DatabaseConnections", "Maximum"), ds,
+                           limit=threshold(inventory, kind, "max_database_connections")),
+                timeseries("Free storage", "bytes", metric("FreeStorageSpace", "Minimum"), ds,
+                           limit=threshold(inventory, kind, "min_free_storage_bytes")),
+                timeseries("Freeable memory", "bytes", metric("FreeableMemory", "Minimum"), ds,
+                           limit=threshold(inventory, kind, "min_freeable_memory_bytes")),
+            ]),
+            Section("I/O and replication", [
+                timeseries("Read latency", "s", metric("ReadLatency", "Average"), ds,
+                           limit=threshold(inventory, kind, "max_read_latency_seconds"), width=8),
+                timeseries("Write latency", "s", metric("WriteLatency", "Average"), ds,
+                           limit=threshold(inventory, kind, "max_write_latency_seconds"), width=8),
+                timeseries("Replica lag", "s", metric("ReplicaLag", "Maximum"), ds,
+                           limit=threshold(inventory, kind, "max_replication_lag_seconds"),
+                           no_data=NO_DATA_UNTIL_TRAFFIC["Replica lag"], width=8),
+            ]),
+        ],
+    )

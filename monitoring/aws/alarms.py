@@ -1,0 +1,132 @@
+"""What a CloudWatch alarm is made of, kept apart: the metric, the alarm on it, and its naming.
+
+Presets (monitoring/aws/presets/) describe metrics and alarms; this module turns one alarm of one
+service into PutMetricAlarm parameters with a deterministic name, the domain's SNS actions and the
+ownership tags that let `mac apply cloudwatch` recognise what it manages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import KW_ONLY, dataclass
+from typing import Any, Literal
+
+from monitoring.model import Domain, Service, Settings
+
+Statistic = Literal["Average", "Maximum", "Minimum", "Sum", "SampleCount"]
+Comparison = Literal[
+    "GreaterThanThreshold",
+    "GreaterThanOrEqualToThreshold",
+    "LessThanThreshold",
+    "LessThanOrEqualToThreshold",
+]
+Severity = Literal["critical", "warning"]
+# breaching: status/heartbeat metrics, whose silence means we are blind (agent or service gone).
+# notBreaching: event counters and role-dependent metrics that are simply absent when all is well.
+# missing: utilisation gauges, where a gap keeps the last state instead of flapping.
+TreatMissingData = Literal["breaching", "notBreaching", "missing"]
+
+MANAGED_BY_KEY = "managed-by"
+MANAGED_BY_VALUE = "mac"
+INVENTORY_KEY = "mac:inventory"
+NAME_SEPARATOR = "/"
+
+ONE_DAY_SECONDS = 86_400
+SEVEN_DAYS_SECONDS = 7 * ONE_DAY_SECONDS
+ONE_HOUR_SECONDS = 3_600
+
+
+@dataclass(frozen=True)
+class Metric:
+    namespace: str
+    name: str
+    dimensions: tuple[tuple[str, str], ...]
+    statistic: Statistic
+    period_seconds: int
+
+
+@dataclass(frozen=True)
+class AlarmPreset:
+    """One alarm on one resource of a service. `resource` is empty for service-level alarms."""
+
+    check: str
+    metric: Metric
+    _: KW_ONLY
+    resource: str = ""
+    comparison: Comparison
+    threshold: float
+    evaluation_periods: int
+    datapoints_to_alarm: int
+    treat_missing_data: TreatMissingData
+    severity: Severity
+    summary: str
+
+
+def name_prefix(settings: Settings) -> str:
+    """Every alarm of this inventory starts with it; used to list candidates before reading tags."""
+    return f"{settings.organization}{NAME_SEPARATOR}"
+
+
+def alarm_name(settings: Settings, service: Service, alarm: AlarmPreset) -> str:
+    parts = [settings.organization, service.kind, service.name, alarm.resource, alarm.check]
+    return NAME_SEPARATOR.join(part for part in parts if part)
+
+
+def ownership_tags(settings: Settings) -> dict[str, str]:
+    return {MANAGED_BY_KEY: MANAGED_BY_VALUE, INVENTORY_KEY: settings.organization}
+
+
+def is_owned(tags: Mapping[str, str], settings: Settings) -> bool:
+    return all(tags.get(key) == value for key, value in ownership_tags(settings).items())
+
+
+def alarm_tags(settings: Settings, service: Service, alarm: AlarmPreset) -> dict[str, str]:
+    return {
+        **ownership_tags(settings),
+        "mac:kind": service.kind,
+        "mac:service": service.name,
+        "mac:domain": service.domain,
+        "mac:team": service.team,
+        "mac:severity": alarm.severity,
+    }
+
+
+def evaluation_range_problem(period_seconds: int, evaluation_periods: int) -> str:
+    """CloudWatch's bound on Period x EvaluationPeriods; empty when within it."""
+    limit = ONE_DAY_SECONDS if period_seconds < ONE_HOUR_SECONDS else SEVEN_DAYS_SECONDS
+    total = period_seconds * evaluation_periods
+    if total > limit:
+        scope = "under one hour" if period_seconds < ONE_HOUR_SECONDS else "of one hour or more"
+        return f"Period x EvaluationPeriods is {total}s; CloudWatch allows at most {limit}s for a period {scope}"
+    return ""
+
+
+def put_metric_alarm_parameters(
+    settings: Settings, domain: Domain, service: Service, alarm: AlarmPreset
+) -> dict[str, Any]:
+    """The PutMetricAlarm request for this alarm (Tags included: honoured on create only)."""
+    topic = domain.alarm_topic_arns.get(alarm.severity)
+    actions = [topic] if topic else []
+    runbook = settings.runbook_url.format(kind=service.kind, alertname=alarm.check)
+    description = (
+        f"{alarm.summary}. Service {service.name} ({service.kind}, domain {service.domain}, "
+        f"team {service.team}), severity {alarm.severity}. Runbook: {runbook}"
+    )
+    return {
+        "AlarmName": alarm_name(settings, service, alarm),
+        "AlarmDescription": description,
+        "ActionsEnabled": True,
+        "AlarmActions": actions,
+        "OKActions": actions,
+        "Namespace": alarm.metric.namespace,
+        "MetricName": alarm.metric.name,
+        "Dimensions": [{"Name": name, "Value": value} for name, value in alarm.metric.dimensions],
+        "Statistic": alarm.metric.statistic,
+        "Period": alarm.metric.period_seconds,
+        "EvaluationPeriods": alarm.evaluation_periods,
+        "DatapointsToAlarm": alarm.datapoints_to_alarm,
+        "Threshold": float(alarm.threshold),
+        "ComparisonOperator": alarm.comparison,
+        "TreatMissingData": alarm.treat_missing_data,
+        "Tags": [{"Key": key, "Value": value} for key, value in sorted(alarm_tags(settings, service, alarm).items())],
+    }

@@ -1,0 +1,217 @@
+"""The plan: desired alarms and retention compared with live state. Pure: no AWS calls, no clock."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from monitoring.aws.alarms import is_owned
+from monitoring.aws.live import LiveAlarm, LiveLogGroup
+from monitoring.aws.retention import RetentionPolicy
+from monitoring.model import Settings
+
+# Amazon CloudWatch pricing, US East (N. Virginia): standard-resolution alarm metric per month,
+# and log storage (archived) per GB-month. Other regions cost up to about a quarter more.
+STANDARD_ALARM_USD_PER_MONTH = 0.10
+LOG_STORAGE_USD_PER_GB_MONTH = 0.03
+GB = 1024**3
+MS_PER_DAY = 86_400_000
+
+# PutMetricAlarm replaces the whole alarm: every field it sets is compared, with AWS's defaults.
+_LIST_FIELDS = ("AlarmActions", "OKActions", "InsufficientDataActions")
+
+Action = Literal["create", "update", "delete"]
+
+
+def comparable(parameters: Mapping[str, Any]) -> dict[str, Any]:
+    """PutMetricAlarm parameters or a DescribeAlarms entry, reduced to what an update would change."""
+    evaluation_periods = parameters.get("EvaluationPeriods", 0)
+    return {
+        "AlarmDescription": parameters.get("AlarmDescription", ""),
+        "ActionsEnabled": parameters.get("ActionsEnabled", True),
+        **{name: sorted(parameters.get(name, [])) for name in _LIST_FIELDS},
+        "Namespace": parameters.get("Namespace", ""),
+        "MetricName": parameters.get("MetricName", ""),
+        "Dimensions": ", ".join(
+            f"{d['Name']}={d['Value']}" for d in sorted(parameters.get("Dimensions", []), key=lambda d: d["Name"])
+        ),
+        "Statistic": parameters.get("Statistic", ""),
+        "ExtendedStatistic": parameters.get("ExtendedStatistic", ""),
+        "Unit": parameters.get("Unit", ""),
+        "Period": parameters.get("Period", 0),
+        "EvaluationPeriods": evaluation_periods,
+        "DatapointsToAlarm": parameters.get("DatapointsToAlarm", evaluation_periods),
+        "Threshold": float(parameters.get("Threshold", 0.0)),
+        "ComparisonOperator": parameters.get("ComparisonOperator", ""),
+        "TreatMissingData": parameters.get("TreatMissingData", "missing"),
+        "MetricMath": bool(parameters.get("Metrics")),
+    }
+
+
+def _tags(parameters: Mapping[str, Any]) -> dict[str, str]:
+    return {tag["Key"]: tag["Value"] for tag in parameters.get("Tags", [])}
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    before: Any
+    after: Any
+
+
+@dataclass(frozen=True)
+class AlarmChange:
+    action: Action
+    name: str
+    kind: str
+    arn: str = ""
+    # The full PutMetricAlarm request (create and update); Tags are honoured on create only.
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    field_changes: tuple[FieldChange, ...] = ()
+    tags_to_set: Mapping[str, str] = field(default_factory=dict)
+    tags_to_remove: tuple[str, ...] = ()
+
+    @property
+    def writes_alarm(self) -> bool:
+        return self.action == "create" or bool(self.field_changes)
+
+
+@dataclass(frozen=True)
+class RetentionChange:
+    group: str
+    before_days: int | None
+    after_days: int
+    stored_bytes: int
+    expiring_bytes: int
+
+
+@dataclass(frozen=True)
+class CostEstimate:
+    alarms_added: int
+    alarms_removed: int
+    expiring_bytes: int
+
+    @property
+    def alarms_usd_per_month(self) -> float:
+        return (self.alarms_added - self.alarms_removed) * STANDARD_ALARM_USD_PER_MONTH
+
+    @property
+    def log_storage_saving_usd_per_month(self) -> float:
+        return self.expiring_bytes / GB * LOG_STORAGE_USD_PER_GB_MONTH
+
+
+@dataclass(frozen=True)
+class Plan:
+    organization: str
+    region: str
+    alarm_changes: tuple[AlarmChange, ...]
+    retention_changes: tuple[RetentionChange, ...]
+    unchanged_by_kind: Mapping[str, int]
+    # Owned alarms no longer in the inventory, kept because --prune was not given.
+    orphans: tuple[str, ...]
+    # Wanted names already used by alarms we do not own: left alone, reported.
+    conflicts: tuple[str, ...]
+    # Named log groups (RDS slow-query groups) that do not exist yet: never created here.
+    missing_log_groups: tuple[str, ...]
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.alarm_changes or self.retention_changes)
+
+    def counts_by_kind(self) -> dict[str, dict[str, int]]:
+        counts: dict[str, Counter[str]] = {}
+        for change in self.alarm_changes:
+            counts.setdefault(change.kind, Counter())[change.action] += 1
+        for kind, unchanged in self.unchanged_by_kind.items():
+            counts.setdefault(kind, Counter())["unchanged"] += unchanged
+        return {
+            kind: {action: counts[kind][action] for action in ("create", "update", "delete", "unchanged")}
+            for kind in sorted(counts)
+        }
+
+    def cost(self) -> CostEstimate:
+        actions = Counter(change.action for change in self.alarm_changes)
+        return CostEstimate(
+            actions["create"], actions["delete"], sum(c.expiring_bytes for c in self.retention_changes)
+        )
+
+
+def expiring_bytes(group: LiveLogGroup, after_days: int, now_ms: int) -> int:
+    """Stored bytes older than the new retention, assuming the group was written evenly since creation."""
+    age_days = max((now_ms - group.creation_time_ms) / MS_PER_DAY, 0.0)
+    kept_days = min(age_days, group.retention_days) if group.retention_days is not None else age_days
+    if kept_days <= after_days:
+        return 0
+    return round(group.stored_bytes * (1 - after_days / kept_days))
+
+
+def _alarm_change(name: str, wanted: Mapping[str, Any], live: LiveAlarm) -> AlarmChange | None:
+    before, after = comparable(live.parameters), comparable(wanted)
+    changes = tuple(FieldChange(f, before[f], after[f]) for f in after if before[f] != after[f])
+    wanted_tags = _tags(wanted)
+    to_set = {k: v for k, v in wanted_tags.items() if live.tags.get(k) != v}
+    # Only our own tag keys are removed; tags someone else added stay.
+    to_remove = tuple(sorted(k for k in live.tags if k not in wanted_tags and k.startswith("mac:")))
+    if not (changes or to_set or to_remove):
+        return None
+    return AlarmChange("update", name, wanted_tags.get("mac:kind", ""), live.arn, wanted, changes, to_set, to_remove)
+
+
+def compute_plan(
+    settings: Settings,
+    region: str,
+    wanted_alarms: Mapping[str, Mapping[str, Any]],
+    live_alarms: Sequence[LiveAlarm],
+    policy: RetentionPolicy,
+    live_groups: Sequence[LiveLogGroup],
+    *,
+    prune: bool,
+    now_ms: int,
+) -> Plan:
+    live_by_name = {alarm.name: alarm for alarm in live_alarms}
+    changes: list[AlarmChange] = []
+    unchanged: Counter[str] = Counter()
+    conflicts: list[str] = []
+    for name, wanted in wanted_alarms.items():
+        kind = _tags(wanted).get("mac:kind", "")
+        live = live_by_name.get(name)
+        if live is None:
+            changes.append(AlarmChange("create", name, kind, "", wanted, (), _tags(wanted)))
+        elif not is_owned(live.tags, settings):
+            conflicts.append(name)
+        elif (change := _alarm_change(name, wanted, live)) is not None:
+            changes.append(change)
+        else:
+            unchanged[kind] += 1
+    leftovers = sorted(
+        alarm.name for alarm in live_alarms if alarm.name not in wanted_alarms and is_owned(alarm.tags, settings)
+    )
+    if prune:
+        changes += [
+            AlarmChange("delete", name, live_by_name[name].tags.get("mac:kind", ""), live_by_name[name].arn)
+            for name in leftovers
+        ]
+
+    retention: list[RetentionChange] = []
+    for group in sorted(live_groups, key=lambda g: g.name):
+        wanted_days = policy.wanted_days(group.name, group.retention_days)
+        if wanted_days is not None and wanted_days != group.retention_days:
+            retention.append(
+                RetentionChange(
+                    group.name, group.retention_days, wanted_days, group.stored_bytes,
+                    expiring_bytes(group, wanted_days, now_ms),
+                )
+            )
+    live_group_names = {g.name for g in live_groups}
+    return Plan(
+        organization=settings.organization,
+        region=region,
+        alarm_changes=tuple(changes),
+        retention_changes=tuple(retention),
+        unchanged_by_kind=dict(sorted(unchanged.items())),
+        orphans=() if prune else tuple(leftovers),
+        conflicts=tuple(conflicts),
+        missing_log_groups=tuple(g for g in policy.log_groups if g not in live_group_names),
+    )
