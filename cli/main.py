@@ -161,5 +161,11 @@ def schema() -> None:
     )
 
 
+from cli.cloudwatch import apply_group, plan_group  # noqa: E402
+
+cli.add_command(plan_group)
+cli.add_command(apply_group)
+
+
 def main() -> None:
     cli()

@@ -132,7 +132,8 @@ def threshold(inventory: Inventory, kind: str, key: str, scale: float = 1.0, res
     panel's unit (0.8 ratio -> 80 percent); a `max_*` of 0 means "anything above 0", drawn at
     `resolution` (the smallest value that counts) because Grafana colours from a step's value up.
     """
-    fleet = inventory.fleet_thresholds[kind][key] * scale
+    raw = inventory.fleet_thresholds[kind][key]
+    fleet = raw * scale
     if key.startswith("min_"):
         steps: Steps = [{"color": "red", "value": None}, {"color": "green", "value": fleet}]
         where = "below"
@@ -144,7 +145,7 @@ def threshold(inventory: Inventory, kind: str, key: str, scale: float = 1.0, res
         for s in inventory.services
         if s.kind == kind and key in s.thresholds and s.thresholds[key] * scale != fleet
     )
-    note = f"Red {where} {fleet:g}: the fleet value of `{kind}.{key}`, as in the alert rules."
+    note = f"Red {where} {fleet:g}: `{kind}.{key}` = {raw:g}, its fleet value, as the alert rules use it."
     if overrides:
         listed = ", ".join(f"{count} at {value:g}" for value, count in sorted(overrides.items()))
         note += (

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 
 import pytest
-from servers import (
+
+# The repository root, so `monitoring` and `tests.servers` import from a checkout without `pip install -e .`.
+_REPO_ROOT = str(Path(__file__).resolve().parent.parent)
+if _REPO_ROOT not in sys.path:
+    sys.path.insert(0, _REPO_ROOT)
+
+from tests.servers import (  # noqa: E402
     MYSQLD_EXPORTER_FLAGS,
     MariaDB,
     MysqldExporter,

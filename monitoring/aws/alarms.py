@@ -97,7 +97,9 @@ def evaluation_range_problem(period_seconds: int, evaluation_periods: int) -> st
     total = period_seconds * evaluation_periods
     if total > limit:
         scope = "under one hour" if period_seconds < ONE_HOUR_SECONDS else "of one hour or more"
-        return f"Period x EvaluationPeriods is {total}s; CloudWatch allows at most {limit}s for a period {scope}"
+        return (
+            f"Period x EvaluationPeriods is {total}s; CloudWatch allows at most {limit}s for a period {scope}"
+        )
     return ""
 
 
@@ -128,5 +130,8 @@ def put_metric_alarm_parameters(
         "Threshold": float(alarm.threshold),
         "ComparisonOperator": alarm.comparison,
         "TreatMissingData": alarm.treat_missing_data,
-        "Tags": [{"Key": key, "Value": value} for key, value in sorted(alarm_tags(settings, service, alarm).items())],
+        "Tags": [
+            {"Key": key, "Value": value}
+            for key, value in sorted(alarm_tags(settings, service, alarm).items())
+        ],
     }

@@ -104,7 +104,9 @@ def apply_plan(
         except Exception as error:
             report.failures.update({name: error_text(error) for name in batch})
         else:
-            report.failures.update({name: "still exists after DeleteAlarms" for name in batch if name in remaining})
+            report.failures.update(
+                {name: "still exists after DeleteAlarms" for name in batch if name in remaining}
+            )
             report.applied += [name for name in batch if name not in remaining]
         progress.advance(len(batch))
 

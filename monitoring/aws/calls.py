@@ -9,7 +9,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 THROTTLING_CODES = frozenset(
-    {"Throttling", "ThrottlingException", "ThrottledException", "RequestLimitExceeded", "TooManyRequestsException"}
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestLimitExceeded",
+        "TooManyRequestsException",
+    }
 )
 
 

@@ -55,9 +55,13 @@ def retention_problems(document: dict[str, Any]) -> list[str]:
     wanted += list(document["log_groups"].items())
     for subject, days in wanted:
         if days not in ALLOWED_RETENTION_DAYS:
-            problems.append(f"{subject}: {days} is not a retention CloudWatch Logs accepts; allowed days: {allowed}")
+            problems.append(
+                f"{subject}: {days} is not a retention CloudWatch Logs accepts; allowed days: {allowed}"
+            )
     for group, days in document["log_groups"].items():
-        report = _validation_report("logs", "PutRetentionPolicy", {"logGroupName": group, "retentionInDays": days})
+        report = _validation_report(
+            "logs", "PutRetentionPolicy", {"logGroupName": group, "retentionInDays": days}
+        )
         if report:
             problems.append(f"{group}: {report}".replace("\n", "; "))
     return problems

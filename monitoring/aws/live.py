@@ -40,9 +40,7 @@ def read_alarms(cloudwatch: Any, prefix: str, backoff: Backoff) -> list[LiveAlar
         for alarm in page.get("MetricAlarms", []):
             tags = backoff.call(cloudwatch.list_tags_for_resource, ResourceARN=alarm["AlarmArn"])["Tags"]
             alarms.append(
-                LiveAlarm(
-                    alarm["AlarmName"], alarm["AlarmArn"], alarm, {t["Key"]: t["Value"] for t in tags}
-                )
+                LiveAlarm(alarm["AlarmName"], alarm["AlarmArn"], alarm, {t["Key"]: t["Value"] for t in tags})
             )
         if not page.get("NextToken"):
             return alarms

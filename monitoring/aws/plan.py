@@ -35,7 +35,8 @@ def comparable(parameters: Mapping[str, Any]) -> dict[str, Any]:
         "Namespace": parameters.get("Namespace", ""),
         "MetricName": parameters.get("MetricName", ""),
         "Dimensions": ", ".join(
-            f"{d['Name']}={d['Value']}" for d in sorted(parameters.get("Dimensions", []), key=lambda d: d["Name"])
+            f"{d['Name']}={d['Value']}"
+            for d in sorted(parameters.get("Dimensions", []), key=lambda d: d["Name"])
         ),
         "Statistic": parameters.get("Statistic", ""),
         "ExtendedStatistic": parameters.get("ExtendedStatistic", ""),
@@ -156,7 +157,9 @@ def _alarm_change(name: str, wanted: Mapping[str, Any], live: LiveAlarm) -> Alar
     to_remove = tuple(sorted(k for k in live.tags if k not in wanted_tags and k.startswith("mac:")))
     if not (changes or to_set or to_remove):
         return None
-    return AlarmChange("update", name, wanted_tags.get("mac:kind", ""), live.arn, wanted, changes, to_set, to_remove)
+    return AlarmChange(
+        "update", name, wanted_tags.get("mac:kind", ""), live.arn, wanted, changes, to_set, to_remove
+    )
 
 
 def compute_plan(
@@ -186,7 +189,9 @@ def compute_plan(
         else:
             unchanged[kind] += 1
     leftovers = sorted(
-        alarm.name for alarm in live_alarms if alarm.name not in wanted_alarms and is_owned(alarm.tags, settings)
+        alarm.name
+        for alarm in live_alarms
+        if alarm.name not in wanted_alarms and is_owned(alarm.tags, settings)
     )
     if prune:
         changes += [
@@ -200,7 +205,10 @@ def compute_plan(
         if wanted_days is not None and wanted_days != group.retention_days:
             retention.append(
                 RetentionChange(
-                    group.name, group.retention_days, wanted_days, group.stored_bytes,
+                    group.name,
+                    group.retention_days,
+                    wanted_days,
+                    group.stored_bytes,
                     expiring_bytes(group, wanted_days, now_ms),
                 )
             )

@@ -48,7 +48,11 @@ def _alarm_lines(change: AlarmChange) -> list[str]:
         lines.append(f"      {_alarm_summary(change)}")
     for field_change in change.field_changes:
         lines.append(f"      {field_change.field}: {field_change.before!r} -> {field_change.after!r}")
-    lines += [f"      tag {key} = {value!r}" for key, value in change.tags_to_set.items() if change.action == "update"]
+    lines += [
+        f"      tag {key} = {value!r}"
+        for key, value in change.tags_to_set.items()
+        if change.action == "update"
+    ]
     lines += [f"      untag {key}" for key in change.tags_to_remove]
     return lines
 
@@ -82,25 +86,32 @@ def render_text(plan: Plan) -> str:
             )
         lines.append("")
     if plan.orphans:
-        lines.append(f"{len(plan.orphans)} owned alarms are no longer in the inventory; --prune deletes them:")
+        lines.append(
+            f"{len(plan.orphans)} owned alarms are no longer in the inventory; --prune deletes them:"
+        )
         lines += [f"    {name}" for name in plan.orphans]
     if plan.conflicts:
-        lines.append(f"{len(plan.conflicts)} wanted alarm names belong to alarms we do not own (left untouched):")
+        lines.append(
+            f"{len(plan.conflicts)} wanted alarm names belong to alarms we do not own (left untouched):"
+        )
         lines += [f"    {name}" for name in plan.conflicts]
     if plan.missing_log_groups:
         lines.append(
-            f"{len(plan.missing_log_groups)} slow-query log groups do not exist yet (RDS creates them when it "
-            "publishes the log; retention is set on a later run)"
+            f"{len(plan.missing_log_groups)} slow-query log groups do not exist yet (RDS creates them "
+            "when it publishes the log; retention is set on a later run)"
         )
     cost = plan.cost()
     lines.append(
         f"Monthly cost estimate: alarms {cost.alarms_usd_per_month:+.2f} USD ({cost.alarms_added} added, "
         f"{cost.alarms_removed} removed, {STANDARD_ALARM_USD_PER_MONTH:.2f} USD per standard alarm); "
-        f"log storage -{cost.log_storage_saving_usd_per_month:.2f} USD ({_size(cost.expiring_bytes)} expired by "
-        f"retention at {LOG_STORAGE_USD_PER_GB_MONTH:.2f} USD per GB-month, assuming even writes since creation). "
-        "US East prices."
+        f"log storage -{cost.log_storage_saving_usd_per_month:.2f} USD ({_size(cost.expiring_bytes)} "
+        f"expired by retention at {LOG_STORAGE_USD_PER_GB_MONTH:.2f} USD per GB-month, assuming even "
+        "writes since creation). US East prices."
     )
-    actions = {action: sum(1 for c in plan.alarm_changes if c.action == action) for action in ("create", "update", "delete")}
+    actions = {
+        action: sum(1 for c in plan.alarm_changes if c.action == action)
+        for action in ("create", "update", "delete")
+    }
     lines.append(
         f"Plan: {actions['create']} to create, {actions['update']} to update, {actions['delete']} to delete, "
         f"{len(plan.retention_changes)} retention policies to set."

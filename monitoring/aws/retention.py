@@ -12,7 +12,28 @@ from monitoring.model import Inventory, RetentionRule
 
 # The only values PutRetentionPolicy accepts.
 ALLOWED_RETENTION_DAYS = (
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
 )
 
 
@@ -59,7 +80,8 @@ def retention_document(policy: RetentionPolicy) -> dict[str, Any]:
         "default_days": policy.default_days,
         "default_applies_to": "log groups no rule matches that have no retention policy (never expire)",
         "rules": [
-            {"pattern": rule.pattern, "days": rule.days, "description": rule.description} for rule in policy.rules
+            {"pattern": rule.pattern, "days": rule.days, "description": rule.description}
+            for rule in policy.rules
         ],
         "log_groups": dict(policy.log_groups),
     }

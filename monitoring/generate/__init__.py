@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from monitoring.artifacts import Artifact
+from monitoring.generate.alertmanager import alertmanager_config
 from monitoring.generate.cloudwatch import cloudwatch_config
 from monitoring.generate.prometheus import prometheus_config
 from monitoring.generate.rules import rule_files
@@ -15,6 +16,7 @@ Generator = Callable[[Inventory], list[Artifact]]
 # Order is the order of the progress report; output does not depend on it.
 GENERATORS: dict[str, Generator] = {
     "prometheus": prometheus_config,
+    "alertmanager": alertmanager_config,
     "rules": rule_files,
     "cloudwatch": cloudwatch_config,
 }

@@ -22,8 +22,13 @@ def node_alarms(service: Service, settings: Settings) -> list[AlarmPreset]:
         AlarmPreset(
             "status-check-failed",
             Metric(NAMESPACE, "StatusCheckFailed", (("AutoScalingGroupName", group),), "Maximum", 60),
-            resource=group, comparison="GreaterThanOrEqualToThreshold", threshold=1,
-            evaluation_periods=2, datapoints_to_alarm=2, treat_missing_data="breaching", severity="critical",
+            resource=group,
+            comparison="GreaterThanOrEqualToThreshold",
+            threshold=1,
+            evaluation_periods=2,
+            datapoints_to_alarm=2,
+            treat_missing_data="breaching",
+            severity="critical",
             summary=f"An instance of Auto Scaling group {group} fails its EC2 status checks",
         )
         for group in service.auto_scaling_groups

@@ -1,0 +1,67 @@
+"""Connecting to CloudWatch and reading the plan: the steps `mac plan/apply cloudwatch` share."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from monitoring.aws.alarms import name_prefix
+from monitoring.aws.calls import Backoff
+from monitoring.aws.live import read_alarms, read_log_groups
+from monitoring.aws.plan import Plan, compute_plan
+from monitoring.aws.retention import retention_policy
+from monitoring.generate.cloudwatch import desired_alarms
+from monitoring.model import Inventory
+
+CONNECT_TIMEOUT_SECONDS = 10
+READ_TIMEOUT_SECONDS = 60
+
+
+@dataclass
+class CloudWatchClients:
+    cloudwatch: Any
+    logs: Any
+    region: str
+    # HTTP requests sent, by "service.Operation" (retries after throttling included).
+    requests: Counter[str] = field(default_factory=Counter)
+
+    def count_request(self, event_name: str, **_: Any) -> None:
+        self.requests[event_name.removeprefix("before-send.")] += 1
+
+
+def connect(region: str, endpoint_url: str | None = None) -> CloudWatchClients:
+    """Clients from the standard boto3 credential chain; retries are ours (Backoff), not botocore's."""
+    import boto3
+    from botocore.config import Config
+
+    config = Config(
+        retries={"total_max_attempts": 1, "mode": "standard"},
+        connect_timeout=CONNECT_TIMEOUT_SECONDS,
+        read_timeout=READ_TIMEOUT_SECONDS,
+    )
+    session = boto3.session.Session()
+    clients = CloudWatchClients(
+        session.client("cloudwatch", region_name=region, endpoint_url=endpoint_url, config=config),
+        session.client("logs", region_name=region, endpoint_url=endpoint_url, config=config),
+        region,
+    )
+    for client in (clients.cloudwatch, clients.logs):
+        client.meta.events.register("before-send", clients.count_request)
+    return clients
+
+
+def read_plan(
+    inventory: Inventory, clients: CloudWatchClients, *, prune: bool, now_ms: int, backoff: Backoff
+) -> Plan:
+    settings = inventory.settings
+    return compute_plan(
+        settings,
+        clients.region,
+        desired_alarms(inventory),
+        read_alarms(clients.cloudwatch, name_prefix(settings), backoff),
+        retention_policy(inventory),
+        read_log_groups(clients.logs, backoff),
+        prune=prune,
+        now_ms=now_ms,
+    )
