@@ -165,6 +165,9 @@ from cli.cloudwatch import apply_group, plan_group  # noqa: E402
 
 cli.add_command(plan_group)
 cli.add_command(apply_group)
+from cli.lint import lint  # noqa: E402
+
+cli.add_command(lint)
 
 
 def main() -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import attr
@@ -61,32 +61,33 @@ def datasource_variable(settings: Settings, ds_type: DatasourceType, name: str =
     """
     candidates = [d for d in settings.datasources if d.type == ds_type]
     default = next((d for d in candidates if d.is_default), candidates[0] if candidates else None)
-    return Template(
+    variable = Template(
         name=name,
         label=f"{ds_type.capitalize()} datasource",
         type="datasource",
         query=ds_type,
-        default=default.uid if default else None,
-        options=[
-            {"text": d.name, "value": d.uid, "selected": d is default} for d in candidates
-        ],
+        options=[{"text": d.name, "value": d.uid, "selected": d is default} for d in candidates],
         refresh=1,
     )
+    # grafanalib writes the default as both text and value; Grafana shows the text: the name.
+    variable._current = {"selected": True, "text": default.name, "value": default.uid} if default else {}
+    return variable
 
 
 def label_variable(name: str, label: str, selector: str, ds: Mapping[str, str]) -> Template:
     """A multi-value query variable over `label_values(selector, name)`, defaulting to All."""
-    return Template(
+    variable = Template(
         name=name,
         label=label,
         query=f"label_values({selector}, {name})",
         dataSource=dict(ds),
-        default=ALL,
         includeAll=True,
         multi=True,
         allValue=".*",
         refresh=2,
     )
+    variable._current = {"selected": True, "text": ["All"], "value": [ALL]}
+    return variable
 
 
 def prometheus_variables(settings: Settings, jobs: Sequence[str]) -> list[Template]:
@@ -108,8 +109,7 @@ def custom_variable(name: str, label: str, choices: Sequence[tuple[str, str]]) -
     """
     query = ",".join(text if text == value else f"{text} : {value}" for text, value in choices)
     options = [
-        {"text": text, "value": value, "selected": index == 0}
-        for index, (text, value) in enumerate(choices)
+        {"text": text, "value": value, "selected": index == 0} for index, (text, value) in enumerate(choices)
     ]
     return Template(name=name, label=label, type="custom", query=query, options=options, multi=True)
 
@@ -125,7 +125,9 @@ class Threshold:
     note: str
 
 
-def threshold(inventory: Inventory, kind: str, key: str, scale: float = 1.0, resolution: float = 1.0) -> Threshold:
+def threshold(
+    inventory: Inventory, kind: str, key: str, scale: float = 1.0, resolution: float = 1.0
+) -> Threshold:
     """Steps drawn from the fleet value of `kind`'s threshold `key` (the value the alert rules use).
 
     `max_*` thresholds turn red at the value, `min_*` ones are red below it. `scale` converts to the
@@ -138,7 +140,10 @@ def threshold(inventory: Inventory, kind: str, key: str, scale: float = 1.0, res
         steps: Steps = [{"color": "red", "value": None}, {"color": "green", "value": fleet}]
         where = "below"
     else:
-        steps = [{"color": "green", "value": None}, {"color": "red", "value": fleet if fleet > 0 else resolution}]
+        steps = [
+            {"color": "green", "value": None},
+            {"color": "red", "value": fleet if fleet > 0 else resolution},
+        ]
         where = "above"
     overrides = Counter(
         s.thresholds[key] * scale
@@ -194,11 +199,10 @@ class Cell:
 
 @dataclass(frozen=True)
 class Section:
-    """Panels under an optional row header; `links` go on the row (e.g. to the kind board)."""
+    """Panels under an optional row header."""
 
     title: str | None
     cells: Sequence[Cell]
-    links: Sequence[Mapping[str, Any]] = field(default_factory=tuple)
 
 
 def _targets(queries: Sequence[Query], ds: Mapping[str, str], region: str) -> list[Any]:
@@ -206,7 +210,9 @@ def _targets(queries: Sequence[Query], ds: Mapping[str, str], region: str) -> li
     for index, query in enumerate(queries):
         ref_id = chr(ord("A") + index)
         if isinstance(query, PromQuery):
-            targets.append(Target(expr=query.expr, legendFormat=query.legend, refId=ref_id, datasource=dict(ds)))
+            targets.append(
+                Target(expr=query.expr, legendFormat=query.legend, refId=ref_id, datasource=dict(ds))
+            )
         else:
             wildcard = "*" in query.dimensions.values()
             targets.append(
@@ -291,6 +297,12 @@ def stat(
     return Cell(panel, width, height)
 
 
+def with_link(cell: Cell, title: str, url: str) -> Cell:
+    """The cell with a link in its panel header (Grafana shows panel links on hover)."""
+    link = {"title": title, "url": url, "targetBlank": False}
+    return Cell(attr.evolve(cell.panel, links=[*cell.panel.links, link]), cell.width, cell.height)
+
+
 def board_link(title: str, uid: str, keep_vars: bool = True) -> dict[str, Any]:
     return {
         "title": title,
@@ -315,12 +327,7 @@ def _place(sections: Sequence[Section]) -> list[Any]:
     y = 0
     for section in sections:
         if section.title is not None:
-            row = RowPanel(
-                title=section.title,
-                gridPos=GridPos(h=1, w=GRID_COLUMNS, x=0, y=y),
-                links=[dict(link) for link in section.links],
-            )
-            placed.append(row)
+            placed.append(RowPanel(title=section.title, gridPos=GridPos(h=1, w=GRID_COLUMNS, x=0, y=y)))
             y += 1
         x, line_height = 0, 0
         for cell in section.cells:
@@ -376,7 +383,7 @@ def selector(job: str | None = None, **matchers: str) -> str:
     """Label matchers of a kind board's queries: the board's domain and service variables, plus extras."""
     parts = [f'job="{job}"'] if job else []
     parts += ['domain=~"$domain"', 'service=~"$service"']
-    parts += [f'{name}{value}' for name, value in matchers.items()]
+    parts += [f"{name}{value}" for name, value in matchers.items()]
     return "{" + ", ".join(parts) + "}"
 
 

@@ -43,17 +43,40 @@ def build(inventory: Inventory) -> Dashboard:
         tags=["cloudwatch", kind_tag(KIND), *map(domain_tag, domains_of_kind(inventory, KIND))],
         variables=cloudwatch_variables(inventory.settings, services),
         sections=[
-            Section("Cluster", [
-                timeseries("CPU", "percent", metric("CPUUtilization", "Maximum"), ds,
-                           limit=threshold(inventory, KIND, "max_cpu_percent")),
-                timeseries("Freeable memory", "bytes", metric("FreeableMemory", "Minimum"), ds,
-                           limit=threshold(inventory, KIND, "min_freeable_memory_bytes")),
-                timeseries("Connections", "short", metric("DatabaseConnections", "Maximum"), ds,
-                           limit=threshold(inventory, KIND, "max_database_connections")),
-                timeseries("Replica lag", "ms", metric("DBInstanceReplicaLag", "Maximum"), ds,
-                           description="CloudWatch reports milliseconds; the threshold is converted.",
-                           limit=threshold(inventory, KIND, "max_replica_lag_seconds", scale=1000),
-                           no_data=NO_DATA_UNTIL_TRAFFIC["Replica lag"]),
-            ]),
+            Section(
+                "Cluster",
+                [
+                    timeseries(
+                        "CPU",
+                        "percent",
+                        metric("CPUUtilization", "Maximum"),
+                        ds,
+                        limit=threshold(inventory, KIND, "max_cpu_percent"),
+                    ),
+                    timeseries(
+                        "Freeable memory",
+                        "bytes",
+                        metric("FreeableMemory", "Minimum"),
+                        ds,
+                        limit=threshold(inventory, KIND, "min_freeable_memory_bytes"),
+                    ),
+                    timeseries(
+                        "Connections",
+                        "short",
+                        metric("DatabaseConnections", "Maximum"),
+                        ds,
+                        limit=threshold(inventory, KIND, "max_database_connections"),
+                    ),
+                    timeseries(
+                        "Replica lag",
+                        "ms",
+                        metric("DBInstanceReplicaLag", "Maximum"),
+                        ds,
+                        description="CloudWatch reports milliseconds; the threshold is converted.",
+                        limit=threshold(inventory, KIND, "max_replica_lag_seconds", scale=1000),
+                        no_data=NO_DATA_UNTIL_TRAFFIC["Replica lag"],
+                    ),
+                ],
+            ),
         ],
     )

@@ -14,7 +14,6 @@ from dashboards.common import (
     PromQuery,
     Section,
     Threshold,
-    board_link,
     custom_variable,
     dashboard,
     datasource_ref,
@@ -27,6 +26,7 @@ from dashboards.common import (
     stat,
     threshold,
     timeseries,
+    with_link,
 )
 from monitoring.kinds import KINDS
 from monitoring.kinds.documentdb import DocumentdbService
@@ -37,8 +37,12 @@ from monitoring.naming import kind_dashboard_uid
 NO_DATA_UNTIL_TRAFFIC: dict[str, str] = {}
 
 FILTER = 'domain=~"$domain", service=~"$service"'
-ALL_UP = Threshold([{"color": "red", "value": None}, {"color": "green", "value": 1}], "Red unless every target is up.")
-ANY_FIRING = Threshold([{"color": "green", "value": None}, {"color": "red", "value": 1}], "Red while any fires.")
+ALL_UP = Threshold(
+    [{"color": "red", "value": None}, {"color": "green", "value": 1}], "Red unless every target is up."
+)
+ANY_FIRING = Threshold(
+    [{"color": "green", "value": None}, {"color": "red", "value": 1}], "Red while any fires."
+)
 
 
 @dataclass(frozen=True)
@@ -55,26 +59,49 @@ class PrometheusOverview:
 
 PROMETHEUS_OVERVIEWS: dict[str, PrometheusOverview] = {
     "mysql": PrometheusOverview(
-        'avg(mysql_up{{job="mysql", {f}}})', "Connection use (top 5)",
-        "topk(5, service:mysql_connection_use_ratio:max{{{f}}})", "percentunit", "max_connection_use_ratio"),
+        'avg(mysql_up{{job="mysql", {f}}})',
+        "Connection use (top 5)",
+        "topk(5, service:mysql_connection_use_ratio:max{{{f}}})",
+        "percentunit",
+        "max_connection_use_ratio",
+    ),
     "postgresql": PrometheusOverview(
-        'avg(pg_up{{job="postgresql", {f}}})', "Connection use (top 5)",
-        "topk(5, service:pg_connection_use_ratio:max{{{f}}})", "percentunit", "max_connection_use_ratio"),
+        'avg(pg_up{{job="postgresql", {f}}})',
+        "Connection use (top 5)",
+        "topk(5, service:pg_connection_use_ratio:max{{{f}}})",
+        "percentunit",
+        "max_connection_use_ratio",
+    ),
     "redis": PrometheusOverview(
-        'avg(redis_up{{job="redis", {f}}})', "Memory use (top 5)",
-        "topk(5, service:redis_memory_use_ratio:max{{{f}}})", "percentunit", "max_memory_use_ratio"),
+        'avg(redis_up{{job="redis", {f}}})',
+        "Memory use (top 5)",
+        "topk(5, service:redis_memory_use_ratio:max{{{f}}})",
+        "percentunit",
+        "max_memory_use_ratio",
+    ),
     "node": PrometheusOverview(
-        'avg(up{{job="node", {f}}})', "CPU use (top 5 instances)",
-        "topk(5, instance:node_cpu_use_ratio:rate5m{{{f}}})", "percentunit", "max_cpu_use_ratio"),
+        'avg(up{{job="node", {f}}})',
+        "CPU use (top 5 instances)",
+        "topk(5, instance:node_cpu_use_ratio:rate5m{{{f}}})",
+        "percentunit",
+        "max_cpu_use_ratio",
+    ),
     "kafka": PrometheusOverview(
-        'avg(up{{job="kafka-jmx", {f}}})', "Broker disk used",
+        'avg(up{{job="kafka-jmx", {f}}})',
+        "Broker disk used",
         '100 * max by (service, instance) (1 - node_filesystem_avail_bytes{{job="kafka-node", {f}}}'
-        ' / node_filesystem_size_bytes{{job="kafka-node", {f}}})', "percent", "max_disk_used_percent"),
+        ' / node_filesystem_size_bytes{{job="kafka-node", {f}}})',
+        "percent",
+        "max_disk_used_percent",
+    ),
     "kubernetes": PrometheusOverview(
-        'avg(up{{job=~"kube-state-metrics|kubernetes-nodes", {f}}})', "Node CPU (top 5)",
-        '100 * topk(5, 1 - avg by (service, instance) '
+        'avg(up{{job=~"kube-state-metrics|kubernetes-nodes", {f}}})',
+        "Node CPU (top 5)",
+        "100 * topk(5, 1 - avg by (service, instance) "
         '(rate(node_cpu_seconds_total{{job="kubernetes-nodes", mode="idle", {f}}}[$__rate_interval])))',
-        "percent", "max_node_cpu_percent"),
+        "percent",
+        "max_node_cpu_percent",
+    ),
 }
 
 
@@ -82,10 +109,17 @@ def _firing(services: Sequence[Service], ds: dict[str, str]) -> Cell:
     # Alerts carry the service label; service names are unique across kinds, so they pick the kind.
     names = "|".join(sorted(s.name for s in services))
     return stat(
-        "Alerts firing", "short",
-        [PromQuery(f'count(ALERTS{{alertstate="firing", domain=~"$domain", service=~"{names}"}}) or vector(0)')],
-        ds, description="Prometheus alerts firing for this kind's services in the domain.",
-        limit=ANY_FIRING, width=4,
+        "Alerts firing",
+        "short",
+        [
+            PromQuery(
+                f'count(ALERTS{{alertstate="firing", domain=~"$domain", service=~"{names}"}}) or vector(0)'
+            )
+        ],
+        ds,
+        description="Prometheus alerts firing for this kind's services in the domain.",
+        limit=ANY_FIRING,
+        width=4,
     )
 
 
@@ -93,11 +127,23 @@ def _prometheus_row(inventory: Inventory, kind: str, services: Sequence[Service]
     overview = PROMETHEUS_OVERVIEWS[kind]
     ds = datasource_ref("prometheus")
     return [
-        stat("Availability", "percentunit", [PromQuery(overview.availability.format(f=FILTER))], ds,
-             description="Share of the kind's targets up.", limit=ALL_UP, width=4),
-        timeseries(overview.saturation_title, overview.unit,
-                   [PromQuery(overview.saturation.format(f=FILTER), "{{service}} {{instance}}")], ds,
-                   limit=threshold(inventory, kind, overview.threshold_key, overview.scale), width=16),
+        stat(
+            "Availability",
+            "percentunit",
+            [PromQuery(overview.availability.format(f=FILTER))],
+            ds,
+            description="Share of the kind's targets up.",
+            limit=ALL_UP,
+            width=4,
+        ),
+        timeseries(
+            overview.saturation_title,
+            overview.unit,
+            [PromQuery(overview.saturation.format(f=FILTER), "{{service}} {{instance}}")],
+            ds,
+            limit=threshold(inventory, kind, overview.threshold_key, overview.scale),
+            width=16,
+        ),
         _firing(services, ds),
     ]
 
@@ -111,18 +157,43 @@ def _opensearch_row(inventory: Inventory, kind: str, services: Sequence[Service]
 
     def per_domain(metric: str, statistic: str) -> list[CloudwatchQuery]:
         return [
-            CloudwatchQuery("AWS/ES", metric, {"DomainName": s.domain_name, "ClientId": inventory.settings.account_id},
-                            statistic, s.name)
+            CloudwatchQuery(
+                "AWS/ES",
+                metric,
+                {"DomainName": s.domain_name, "ClientId": inventory.settings.account_id},
+                statistic,
+                s.name,
+            )
             for s in domains
         ]
 
     return [
-        stat("Cluster status red", "none", per_domain("ClusterStatus.red", "Maximum"), ds,
-             description=CLOUDWATCH_ALARMS, limit=ANY_FIRING, reduce="max", width=8),
-        timeseries("JVM memory pressure", "percent", per_domain("JVMMemoryPressure", "Maximum"), ds,
-                   limit=threshold(inventory, kind, "max_jvm_memory_pressure_percent"), width=8),
-        timeseries("Free storage", "mbytes", per_domain("FreeStorageSpace", "Minimum"), ds,
-                   limit=threshold(inventory, kind, "min_free_storage_megabytes"), width=8),
+        stat(
+            "Cluster status red",
+            "none",
+            per_domain("ClusterStatus.red", "Maximum"),
+            ds,
+            description=CLOUDWATCH_ALARMS,
+            limit=ANY_FIRING,
+            reduce="max",
+            width=8,
+        ),
+        timeseries(
+            "JVM memory pressure",
+            "percent",
+            per_domain("JVMMemoryPressure", "Maximum"),
+            ds,
+            limit=threshold(inventory, kind, "max_jvm_memory_pressure_percent"),
+            width=8,
+        ),
+        timeseries(
+            "Free storage",
+            "mbytes",
+            per_domain("FreeStorageSpace", "Minimum"),
+            ds,
+            limit=threshold(inventory, kind, "min_free_storage_megabytes"),
+            width=8,
+        ),
     ]
 
 
@@ -131,14 +202,27 @@ def _documentdb_row(inventory: Inventory, kind: str, services: Sequence[Service]
     clusters = [s for s in services if isinstance(s, DocumentdbService)]
 
     def per_cluster(metric: str, statistic: str) -> list[CloudwatchQuery]:
-        return [CloudwatchQuery("AWS/DocDB", metric, {"DBClusterIdentifier": s.cluster_id}, statistic, s.name)
-                for s in clusters]
+        return [
+            CloudwatchQuery("AWS/DocDB", metric, {"DBClusterIdentifier": s.cluster_id}, statistic, s.name)
+            for s in clusters
+        ]
 
     return [
-        timeseries("CPU", "percent", per_cluster("CPUUtilization", "Maximum"), ds,
-                   description=CLOUDWATCH_ALARMS, limit=threshold(inventory, kind, "max_cpu_percent")),
-        timeseries("Connections", "short", per_cluster("DatabaseConnections", "Maximum"), ds,
-                   limit=threshold(inventory, kind, "max_database_connections")),
+        timeseries(
+            "CPU",
+            "percent",
+            per_cluster("CPUUtilization", "Maximum"),
+            ds,
+            description=CLOUDWATCH_ALARMS,
+            limit=threshold(inventory, kind, "max_cpu_percent"),
+        ),
+        timeseries(
+            "Connections",
+            "short",
+            per_cluster("DatabaseConnections", "Maximum"),
+            ds,
+            limit=threshold(inventory, kind, "max_database_connections"),
+        ),
     ]
 
 
@@ -153,8 +237,12 @@ CLOUDWATCH_KINDS = frozenset({"opensearch", "documentdb"})
 
 def build(inventory: Inventory, domain: Domain) -> Dashboard:
     services = [s for s in inventory.services if s.domain == domain.name]
-    kinds = [k for k in KINDS if k in {s.kind for s in services}]
     settings = inventory.settings
+    # CloudWatch rows only when a CloudWatch datasource is provisioned for them to query.
+    shown = {s.kind for s in services} - (
+        set() if any(d.type == "cloudwatch" for d in settings.datasources) else CLOUDWATCH_KINDS
+    )
+    kinds = [k for k in KINDS if k in shown]
     variables = [
         datasource_variable(settings, "prometheus"),
         custom_variable("domain", "Domain", [(domain.name, domain.name)]),
@@ -162,15 +250,14 @@ def build(inventory: Inventory, domain: Domain) -> Dashboard:
     ]
     if CLOUDWATCH_KINDS.intersection(kinds):
         variables.append(datasource_variable(settings, "cloudwatch", name="cloudwatch"))
-    sections = [
-        Section(
-            kind_title(kind),
-            ROWS[kind](inventory, kind, [s for s in services if s.kind == kind]),
-            links=[board_link(f"{kind_title(kind)} board", kind_dashboard_uid(settings, kind), keep_vars=False)
-                   | {"url": f"/d/{kind_dashboard_uid(settings, kind)}?var-domain={domain.name}&var-service={ALL}"}],
+    sections = []
+    for kind in kinds:
+        first, *rest = ROWS[kind](inventory, kind, [s for s in services if s.kind == kind])
+        uid = kind_dashboard_uid(settings, kind)
+        board = with_link(
+            first, f"{kind_title(kind)} board", f"/d/{uid}/{uid}?var-domain={domain.name}&var-service={ALL}"
         )
-        for kind in kinds
-    ]
+        sections.append(Section(kind_title(kind), [board, *rest]))
     return dashboard(
         title=f"{domain.title} overview",
         uid=domain_board_uid(settings, domain.name),

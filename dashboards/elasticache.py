@@ -50,25 +50,69 @@ def build(inventory: Inventory) -> Dashboard:
         variables=cloudwatch_variables(inventory.settings, services),
         links=[board_link("Redis exporter metrics", kind_dashboard_uid(inventory.settings, KIND))],
         sections=[
-            Section("Engine", [
-                timeseries("Engine CPU", "percent", metric("EngineCPUUtilization", "Maximum"), ds,
-                           description=first_node, limit=threshold(inventory, KIND, "max_engine_cpu_percent")),
-                timeseries("Memory usage", "percent", metric("DatabaseMemoryUsagePercentage", "Maximum"), ds,
-                           description=first_node,
-                           limit=threshold(inventory, KIND, "max_database_memory_usage_percent")),
-                timeseries("Current connections", "short", metric("CurrConnections", "Maximum"), ds,
-                           description=first_node, limit=threshold(inventory, KIND, "max_current_connections")),
-                timeseries("Cache hit rate", "percent", metric("CacheHitRate", "Average"), ds,
-                           description=first_node, limit=threshold(inventory, KIND, "min_hit_ratio", scale=100)),
-            ]),
-            Section("Evictions and network", [
-                timeseries("Evictions", "short", metric("Evictions", "Sum"), ds,
-                           description=f"{first_node} Keys evicted per period; the Redis board draws the "
-                           "per-second alert threshold."),
-                timeseries("Network traffic", "bytes", [
-                    CloudwatchQuery(NAMESPACE, "NetworkBytesIn", node, "Sum", "{{CacheClusterId}} in"),
-                    CloudwatchQuery(NAMESPACE, "NetworkBytesOut", node, "Sum", "{{CacheClusterId}} out"),
-                ], ds, description=f"{first_node} Bytes per period."),
-            ]),
+            Section(
+                "Engine",
+                [
+                    timeseries(
+                        "Engine CPU",
+                        "percent",
+                        metric("EngineCPUUtilization", "Maximum"),
+                        ds,
+                        description=first_node,
+                        limit=threshold(inventory, KIND, "max_engine_cpu_percent"),
+                    ),
+                    timeseries(
+                        "Memory usage",
+                        "percent",
+                        metric("DatabaseMemoryUsagePercentage", "Maximum"),
+                        ds,
+                        description=first_node,
+                        limit=threshold(inventory, KIND, "max_database_memory_usage_percent"),
+                    ),
+                    timeseries(
+                        "Current connections",
+                        "short",
+                        metric("CurrConnections", "Maximum"),
+                        ds,
+                        description=first_node,
+                        limit=threshold(inventory, KIND, "max_current_connections"),
+                    ),
+                    timeseries(
+                        "Cache hit rate",
+                        "percent",
+                        metric("CacheHitRate", "Average"),
+                        ds,
+                        description=first_node,
+                        limit=threshold(inventory, KIND, "min_hit_ratio", scale=100),
+                    ),
+                ],
+            ),
+            Section(
+                "Evictions and network",
+                [
+                    timeseries(
+                        "Evictions",
+                        "short",
+                        metric("Evictions", "Sum"),
+                        ds,
+                        description=f"{first_node} Keys evicted per period; the Redis board draws the "
+                        "per-second alert threshold.",
+                    ),
+                    timeseries(
+                        "Network traffic",
+                        "bytes",
+                        [
+                            CloudwatchQuery(
+                                NAMESPACE, "NetworkBytesIn", node, "Sum", "{{CacheClusterId}} in"
+                            ),
+                            CloudwatchQuery(
+                                NAMESPACE, "NetworkBytesOut", node, "Sum", "{{CacheClusterId}} out"
+                            ),
+                        ],
+                        ds,
+                        description=f"{first_node} Bytes per period.",
+                    ),
+                ],
+            ),
         ],
     )

@@ -54,46 +54,121 @@ def build(inventory: Inventory) -> Dashboard:
         variables=prometheus_variables(inventory.settings, KINDS[KIND].jobs),
         links=[board_link("MSK CloudWatch metrics", cloudwatch_board_uid(inventory.settings, "msk"))],
         sections=[
-            Section("Cluster health", [
-                stat("Brokers up", "short", [PromQuery(f"sum by (service) (up{jmx})", "{{service}}")], ds,
-                     description="Brokers whose JMX exporter answers."),
-                stat("Active controllers", "short", [PromQuery(
-                    f"sum by (service) (kafka_controller_KafkaController_Value{controllers})",
-                    "{{service}}")], ds, limit=ONE_CONTROLLER),
-                stat("Under-replicated partitions", "short", [PromQuery(
-                    f"cluster:kafka_under_replicated_partitions:sum{selector()}", "{{service}}")], ds,
-                    limit=threshold(inventory, KIND, "max_under_replicated_partitions")),
-                stat("Offline partitions", "short", [PromQuery(
-                    f"sum by (service) (kafka_controller_KafkaController_Value{offline})",
-                    "{{service}}")], ds,
-                    limit=threshold(inventory, KIND, "max_offline_partitions")),
-            ]),
-            Section("Throughput and lag", [
-                timeseries("Bytes in and out", "Bps", [
-                    PromQuery("sum by (service, instance) (rate(kafka_server_BrokerTopicMetrics_Count"
-                              f"{bytes_in}[$__rate_interval]))",
-                              "{{instance}} in"),
-                    PromQuery("sum by (service, instance) (rate(kafka_server_BrokerTopicMetrics_Count"
-                              f"{bytes_out}[$__rate_interval]))",
-                              "{{instance}} out"),
-                ], ds),
-                timeseries("Consumer lag", "short", [PromQuery(
-                    f"cluster:kafka_consumer_lag_messages:sum{selector()}", "{{service}} {{consumerGroup}}")], ds,
-                    description="Messages behind the log end, per consumer group.",
-                    limit=threshold(inventory, KIND, "max_consumer_lag_messages"),
-                    no_data=NO_DATA_UNTIL_TRAFFIC["Consumer lag"]),
-            ]),
-            Section("Broker hosts", [
-                timeseries("Broker CPU", "percent", [PromQuery(
-                    f"100 * (1 - avg by (service, instance) (rate(node_cpu_seconds_total{broker_idle}[$__rate_interval])))",
-                    "{{instance}}")], ds,
-                    limit=threshold(inventory, KIND, "max_cpu_percent")),
-                timeseries("Broker disk used", "percent", [PromQuery(
-                    f"100 * max by (service, instance) (1 - node_filesystem_avail_bytes{broker_disks}"
-                    f" / node_filesystem_size_bytes{broker_disks})",
-                    "{{instance}}")], ds,
-                    description="Fullest filesystem of each broker (the Kafka data logs).",
-                    limit=threshold(inventory, KIND, "max_disk_used_percent")),
-            ]),
+            Section(
+                "Cluster health",
+                [
+                    stat(
+                        "Brokers up",
+                        "short",
+                        [PromQuery(f"sum by (service) (up{jmx})", "{{service}}")],
+                        ds,
+                        description="Brokers whose JMX exporter answers.",
+                    ),
+                    stat(
+                        "Active controllers",
+                        "short",
+                        [
+                            PromQuery(
+                                f"sum by (service) (kafka_controller_KafkaController_Value{controllers})",
+                                "{{service}}",
+                            )
+                        ],
+                        ds,
+                        limit=ONE_CONTROLLER,
+                    ),
+                    stat(
+                        "Under-replicated partitions",
+                        "short",
+                        [
+                            PromQuery(
+                                f"cluster:kafka_under_replicated_partitions:sum{selector()}", "{{service}}"
+                            )
+                        ],
+                        ds,
+                        limit=threshold(inventory, KIND, "max_under_replicated_partitions"),
+                    ),
+                    stat(
+                        "Offline partitions",
+                        "short",
+                        [
+                            PromQuery(
+                                f"sum by (service) (kafka_controller_KafkaController_Value{offline})",
+                                "{{service}}",
+                            )
+                        ],
+                        ds,
+                        limit=threshold(inventory, KIND, "max_offline_partitions"),
+                    ),
+                ],
+            ),
+            Section(
+                "Throughput and lag",
+                [
+                    timeseries(
+                        "Bytes in and out",
+                        "Bps",
+                        [
+                            PromQuery(
+                                "sum by (service, instance) (rate(kafka_server_BrokerTopicMetrics_Count"
+                                f"{bytes_in}[$__rate_interval]))",
+                                "{{instance}} in",
+                            ),
+                            PromQuery(
+                                "sum by (service, instance) (rate(kafka_server_BrokerTopicMetrics_Count"
+                                f"{bytes_out}[$__rate_interval]))",
+                                "{{instance}} out",
+                            ),
+                        ],
+                        ds,
+                    ),
+                    timeseries(
+                        "Consumer lag",
+                        "short",
+                        [
+                            PromQuery(
+                                f"cluster:kafka_consumer_lag_messages:sum{selector()}",
+                                "{{service}} {{consumerGroup}}",
+                            )
+                        ],
+                        ds,
+                        description="Messages behind the log end, per consumer group.",
+                        limit=threshold(inventory, KIND, "max_consumer_lag_messages"),
+                        no_data=NO_DATA_UNTIL_TRAFFIC["Consumer lag"],
+                    ),
+                ],
+            ),
+            Section(
+                "Broker hosts",
+                [
+                    timeseries(
+                        "Broker CPU",
+                        "percent",
+                        [
+                            PromQuery(
+                                f"100 * (1 - avg by (service, instance) "
+                                f"(rate(node_cpu_seconds_total{broker_idle}[$__rate_interval])))",
+                                "{{instance}}",
+                            )
+                        ],
+                        ds,
+                        limit=threshold(inventory, KIND, "max_cpu_percent"),
+                    ),
+                    timeseries(
+                        "Broker disk used",
+                        "percent",
+                        [
+                            PromQuery(
+                                "100 * max by (service, instance) "
+                                f"(1 - node_filesystem_avail_bytes{broker_disks}"
+                                f" / node_filesystem_size_bytes{broker_disks})",
+                                "{{instance}}",
+                            )
+                        ],
+                        ds,
+                        description="Fullest filesystem of each broker (the Kafka data logs).",
+                        limit=threshold(inventory, KIND, "max_disk_used_percent"),
+                    ),
+                ],
+            ),
         ],
     )

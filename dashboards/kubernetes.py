@@ -45,36 +45,99 @@ def build(inventory: Inventory) -> Dashboard:
         tags=[kind_tag(KIND), *map(domain_tag, domains_of_kind(inventory, KIND))],
         variables=prometheus_variables(inventory.settings, KINDS[KIND].jobs),
         sections=[
-            Section("Cluster", [
-                stat("Nodes ready", "short", [PromQuery(
-                    f"sum by (service) (kube_node_status_condition{ready})", "{{service}}")], ds),
-                stat("Nodes not ready", "short", [PromQuery(
-                    f"sum by (service) (kube_node_status_condition{not_ready})", "{{service}}")], ds,
-                    limit=ANY_IS_BAD),
-                stat("Pods not running", "short", [PromQuery(
-                    f"sum by (service) (kube_pod_status_phase{stuck})", "{{service}}")], ds,
-                    description="Pods Pending, Failed or Unknown.", limit=ANY_IS_BAD),
-                stat("Deployments short of replicas", "short", [PromQuery(
-                    f"sum by (service) (kube_deployment_status_replicas_unavailable{selector(ksm)} > bool 0)",
-                    "{{service}}")], ds, limit=ANY_IS_BAD),
-            ]),
-            Section("Workloads", [
-                timeseries("Container restarts per hour", "short", [PromQuery(
-                    f"topk(10, sum by (service, namespace, pod) "
-                    f"(increase(kube_pod_container_status_restarts_total{selector(ksm)}[1h])))",
-                    "{{namespace}}/{{pod}}")], ds,
-                    description="The ten pods restarting most.",
-                    limit=threshold(inventory, KIND, "max_container_restarts_per_hour"), width=24),
-            ]),
-            Section("Worker nodes", [
-                timeseries("Node CPU", "percent", [PromQuery(
-                    f"100 * (1 - avg by (service, instance) (rate(node_cpu_seconds_total{node_idle}[$__rate_interval])))",
-                    "{{instance}}")], ds,
-                    limit=threshold(inventory, KIND, "max_node_cpu_percent")),
-                timeseries("Node memory", "percent", [PromQuery(
-                    f"100 * (1 - node_memory_MemAvailable_bytes{nodes} / node_memory_MemTotal_bytes{nodes})",
-                    "{{instance}}")], ds,
-                    limit=threshold(inventory, KIND, "max_node_memory_percent")),
-            ]),
+            Section(
+                "Cluster",
+                [
+                    stat(
+                        "Nodes ready",
+                        "short",
+                        [PromQuery(f"sum by (service) (kube_node_status_condition{ready})", "{{service}}")],
+                        ds,
+                    ),
+                    stat(
+                        "Nodes not ready",
+                        "short",
+                        [
+                            PromQuery(
+                                f"sum by (service) (kube_node_status_condition{not_ready})", "{{service}}"
+                            )
+                        ],
+                        ds,
+                        limit=ANY_IS_BAD,
+                    ),
+                    stat(
+                        "Pods not running",
+                        "short",
+                        [PromQuery(f"sum by (service) (kube_pod_status_phase{stuck})", "{{service}}")],
+                        ds,
+                        description="Pods Pending, Failed or Unknown.",
+                        limit=ANY_IS_BAD,
+                    ),
+                    stat(
+                        "Deployments short of replicas",
+                        "short",
+                        [
+                            PromQuery(
+                                "sum by (service) "
+                                f"(kube_deployment_status_replicas_unavailable{selector(ksm)} > bool 0)",
+                                "{{service}}",
+                            )
+                        ],
+                        ds,
+                        limit=ANY_IS_BAD,
+                    ),
+                ],
+            ),
+            Section(
+                "Workloads",
+                [
+                    timeseries(
+                        "Container restarts per hour",
+                        "short",
+                        [
+                            PromQuery(
+                                f"topk(10, sum by (service, namespace, pod) "
+                                f"(increase(kube_pod_container_status_restarts_total{selector(ksm)}[1h])))",
+                                "{{namespace}}/{{pod}}",
+                            )
+                        ],
+                        ds,
+                        description="The ten pods restarting most.",
+                        limit=threshold(inventory, KIND, "max_container_restarts_per_hour"),
+                        width=24,
+                    ),
+                ],
+            ),
+            Section(
+                "Worker nodes",
+                [
+                    timeseries(
+                        "Node CPU",
+                        "percent",
+                        [
+                            PromQuery(
+                                "100 * (1 - avg by (service, instance) "
+                                f"(rate(node_cpu_seconds_total{node_idle}[$__rate_interval])))",
+                                "{{instance}}",
+                            )
+                        ],
+                        ds,
+                        limit=threshold(inventory, KIND, "max_node_cpu_percent"),
+                    ),
+                    timeseries(
+                        "Node memory",
+                        "percent",
+                        [
+                            PromQuery(
+                                f"100 * (1 - node_memory_MemAvailable_bytes{nodes}"
+                                f" / node_memory_MemTotal_bytes{nodes})",
+                                "{{instance}}",
+                            )
+                        ],
+                        ds,
+                        limit=threshold(inventory, KIND, "max_node_memory_percent"),
+                    ),
+                ],
+            ),
         ],
     )

@@ -47,27 +47,79 @@ def build(inventory: Inventory) -> Dashboard:
         variables=cloudwatch_variables(inventory.settings, services),
         links=[board_link("Kafka open-monitoring metrics", kind_dashboard_uid(inventory.settings, KIND))],
         sections=[
-            Section("Partitions", [
-                timeseries("Offline partitions", "short", [CloudwatchQuery(
-                    NAMESPACE, "OfflinePartitionsCount", cluster, "Maximum", "{{Cluster Name}}")], ds,
-                    limit=threshold(inventory, KIND, "max_offline_partitions")),
-                timeseries("Under-replicated partitions", "short", [CloudwatchQuery(
-                    NAMESPACE, "UnderReplicatedPartitions", brokers, "Maximum", "broker {{Broker ID}}")], ds,
-                    limit=threshold(inventory, KIND, "max_under_replicated_partitions")),
-            ]),
-            Section("Brokers", [
-                timeseries("Data log disk used", "percent", [CloudwatchQuery(
-                    NAMESPACE, "KafkaDataLogsDiskUsed", brokers, "Maximum", "broker {{Broker ID}}")], ds,
-                    limit=threshold(inventory, KIND, "max_disk_used_percent"), width=8),
-                timeseries("CPU (user)", "percent", [CloudwatchQuery(
-                    NAMESPACE, "CpuUser", brokers, "Average", "broker {{Broker ID}}")], ds,
-                    description="User CPU only; CloudWatch reports system CPU separately (CpuSystem).",
-                    limit=threshold(inventory, KIND, "max_cpu_percent"), width=8),
-                timeseries("Consumer lag", "short", [CloudwatchQuery(
-                    NAMESPACE, "SumOffsetLag", {**cluster, "Consumer Group": "*", "Topic": "*"}, "Maximum",
-                    "{{Consumer Group}} {{Topic}}")], ds,
-                    limit=threshold(inventory, KIND, "max_consumer_lag_messages"),
-                    no_data=NO_DATA_UNTIL_TRAFFIC["Consumer lag"], width=8),
-            ]),
+            Section(
+                "Partitions",
+                [
+                    timeseries(
+                        "Offline partitions",
+                        "short",
+                        [
+                            CloudwatchQuery(
+                                NAMESPACE, "OfflinePartitionsCount", cluster, "Maximum", "{{Cluster Name}}"
+                            )
+                        ],
+                        ds,
+                        limit=threshold(inventory, KIND, "max_offline_partitions"),
+                    ),
+                    timeseries(
+                        "Under-replicated partitions",
+                        "short",
+                        [
+                            CloudwatchQuery(
+                                NAMESPACE,
+                                "UnderReplicatedPartitions",
+                                brokers,
+                                "Maximum",
+                                "broker {{Broker ID}}",
+                            )
+                        ],
+                        ds,
+                        limit=threshold(inventory, KIND, "max_under_replicated_partitions"),
+                    ),
+                ],
+            ),
+            Section(
+                "Brokers",
+                [
+                    timeseries(
+                        "Data log disk used",
+                        "percent",
+                        [
+                            CloudwatchQuery(
+                                NAMESPACE, "KafkaDataLogsDiskUsed", brokers, "Maximum", "broker {{Broker ID}}"
+                            )
+                        ],
+                        ds,
+                        limit=threshold(inventory, KIND, "max_disk_used_percent"),
+                        width=8,
+                    ),
+                    timeseries(
+                        "CPU (user)",
+                        "percent",
+                        [CloudwatchQuery(NAMESPACE, "CpuUser", brokers, "Average", "broker {{Broker ID}}")],
+                        ds,
+                        description="User CPU only; CloudWatch reports system CPU separately (CpuSystem).",
+                        limit=threshold(inventory, KIND, "max_cpu_percent"),
+                        width=8,
+                    ),
+                    timeseries(
+                        "Consumer lag",
+                        "short",
+                        [
+                            CloudwatchQuery(
+                                NAMESPACE,
+                                "SumOffsetLag",
+                                {**cluster, "Consumer Group": "*", "Topic": "*"},
+                                "Maximum",
+                                "{{Consumer Group}} {{Topic}}",
+                            )
+                        ],
+                        ds,
+                        limit=threshold(inventory, KIND, "max_consumer_lag_messages"),
+                        no_data=NO_DATA_UNTIL_TRAFFIC["Consumer lag"],
+                        width=8,
+                    ),
+                ],
+            ),
         ],
     )

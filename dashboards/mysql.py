@@ -44,43 +44,117 @@ def build(inventory: Inventory) -> Dashboard:
         variables=prometheus_variables(inventory.settings, KINDS[KIND].jobs),
         links=[board_link("RDS CloudWatch metrics", cloudwatch_board_uid(inventory.settings, "rds-mysql"))],
         sections=[
-            Section("Availability and saturation", [
-                stat("MySQL up", "none", [PromQuery(f"min by (service) (mysql_up{s})", "{{service}}")], ds,
-                     description="1 when mysqld_exporter can query the server.", limit=up_steps()),
-                stat("Scrape target up", "none", [PromQuery(f"min by (service) (up{s})", "{{service}}")], ds,
-                     description="1 when Prometheus reaches the service's mysqld_exporter.", limit=up_steps()),
-                timeseries("Connection use", "percentunit", [PromQuery(
-                    f"service:mysql_connection_use_ratio:max{selector()}", "{{service}}")], ds,
-                    description="Threads connected / max_connections.",
-                    limit=threshold(inventory, KIND, "max_connection_use_ratio")),
-            ]),
-            Section("Load", [
-                timeseries("Queries per second", "ops", [PromQuery(
-                    f"{by} (rate(mysql_global_status_queries{s}[$__rate_interval]))", "{{service}}")], ds),
-                timeseries("Threads", "short", [
-                    PromQuery(f"{by} (mysql_global_status_threads_connected{s})", "{{service}} connected"),
-                    PromQuery(f"{by} (mysql_global_status_threads_running{s})", "{{service}} running"),
-                ], ds),
-                timeseries("Slow queries", "ops", [PromQuery(
-                    f"service:mysql_slow_queries:rate5m{selector()}", "{{service}}")], ds,
-                    description="Queries slower than long_query_time, per second (5m rate).",
-                    limit=threshold(inventory, KIND, "max_slow_queries_per_second", resolution=0.001)),
-                timeseries("Aborted connects", "ops", [PromQuery(
-                    f"{by} (rate(mysql_global_status_aborted_connects{s}[$__rate_interval]))", "{{service}}")], ds,
-                    description="Failed connection attempts per second (bad credentials, timeouts).",
-                    limit=threshold(inventory, KIND, "max_aborted_connects_per_second", resolution=0.001)),
-            ]),
-            Section("Replication and traffic", [
-                timeseries("Replication lag", "s", [PromQuery(
-                    f"max by (service) (mysql_slave_status_seconds_behind_master{s})", "{{service}}")], ds,
-                    limit=threshold(inventory, KIND, "max_replication_lag_seconds"),
-                    no_data=NO_DATA_UNTIL_TRAFFIC["Replication lag"]),
-                timeseries("Network traffic", "Bps", [
-                    PromQuery(f"{by} (rate(mysql_global_status_bytes_received{s}[$__rate_interval]))",
-                              "{{service}} in"),
-                    PromQuery(f"{by} (rate(mysql_global_status_bytes_sent{s}[$__rate_interval]))",
-                              "{{service}} out"),
-                ], ds),
-            ]),
+            Section(
+                "Availability and saturation",
+                [
+                    stat(
+                        "MySQL up",
+                        "none",
+                        [PromQuery(f"min by (service) (mysql_up{s})", "{{service}}")],
+                        ds,
+                        description="1 when mysqld_exporter can query the server.",
+                        limit=up_steps(),
+                    ),
+                    stat(
+                        "Scrape target up",
+                        "none",
+                        [PromQuery(f"min by (service) (up{s})", "{{service}}")],
+                        ds,
+                        description="1 when Prometheus reaches the service's mysqld_exporter.",
+                        limit=up_steps(),
+                    ),
+                    timeseries(
+                        "Connection use",
+                        "percentunit",
+                        [PromQuery(f"service:mysql_connection_use_ratio:max{selector()}", "{{service}}")],
+                        ds,
+                        description="Threads connected / max_connections.",
+                        limit=threshold(inventory, KIND, "max_connection_use_ratio"),
+                    ),
+                ],
+            ),
+            Section(
+                "Load",
+                [
+                    timeseries(
+                        "Queries per second",
+                        "ops",
+                        [
+                            PromQuery(
+                                f"{by} (rate(mysql_global_status_queries{s}[$__rate_interval]))",
+                                "{{service}}",
+                            )
+                        ],
+                        ds,
+                    ),
+                    timeseries(
+                        "Threads",
+                        "short",
+                        [
+                            PromQuery(
+                                f"{by} (mysql_global_status_threads_connected{s})", "{{service}} connected"
+                            ),
+                            PromQuery(
+                                f"{by} (mysql_global_status_threads_running{s})", "{{service}} running"
+                            ),
+                        ],
+                        ds,
+                    ),
+                    timeseries(
+                        "Slow queries",
+                        "ops",
+                        [PromQuery(f"service:mysql_slow_queries:rate5m{selector()}", "{{service}}")],
+                        ds,
+                        description="Queries slower than long_query_time, per second (5m rate).",
+                        limit=threshold(inventory, KIND, "max_slow_queries_per_second", resolution=0.001),
+                    ),
+                    timeseries(
+                        "Aborted connects",
+                        "ops",
+                        [
+                            PromQuery(
+                                f"{by} (rate(mysql_global_status_aborted_connects{s}[$__rate_interval]))",
+                                "{{service}}",
+                            )
+                        ],
+                        ds,
+                        description="Failed connection attempts per second (bad credentials, timeouts).",
+                        limit=threshold(inventory, KIND, "max_aborted_connects_per_second", resolution=0.001),
+                    ),
+                ],
+            ),
+            Section(
+                "Replication and traffic",
+                [
+                    timeseries(
+                        "Replication lag",
+                        "s",
+                        [
+                            PromQuery(
+                                f"max by (service) (mysql_slave_status_seconds_behind_master{s})",
+                                "{{service}}",
+                            )
+                        ],
+                        ds,
+                        limit=threshold(inventory, KIND, "max_replication_lag_seconds"),
+                        no_data=NO_DATA_UNTIL_TRAFFIC["Replication lag"],
+                    ),
+                    timeseries(
+                        "Network traffic",
+                        "Bps",
+                        [
+                            PromQuery(
+                                f"{by} (rate(mysql_global_status_bytes_received{s}[$__rate_interval]))",
+                                "{{service}} in",
+                            ),
+                            PromQuery(
+                                f"{by} (rate(mysql_global_status_bytes_sent{s}[$__rate_interval]))",
+                                "{{service}} out",
+                            ),
+                        ],
+                        ds,
+                    ),
+                ],
+            ),
         ],
     )

@@ -40,47 +40,110 @@ def build(inventory: Inventory) -> Dashboard:
         tags=[kind_tag(KIND), *map(domain_tag, domains_of_kind(inventory, KIND))],
         variables=prometheus_variables(inventory.settings, KINDS[KIND].jobs),
         sections=[
-            Section("Instances", [
-                stat("Instances up", "short", [PromQuery(f"sum by (service) (up{s})", "{{service}}")], ds,
-                     description="Instances of the node group that Prometheus scrapes successfully."),
-                stat("Instances down", "short", [PromQuery(f"sum by (service) (1 - up{s})", "{{service}}")], ds,
-                     description="Discovered instances whose node_exporter does not answer.",
-                     limit=_any_down()),
-            ]),
-            Section("Saturation", [
-                timeseries("CPU use", "percentunit", [PromQuery(
-                    f"instance:node_cpu_use_ratio:rate5m{selector()}", "{{service}} {{instance}}")], ds,
-                    description="Share of CPU time not idle (5m rate).",
-                    limit=threshold(inventory, KIND, "max_cpu_use_ratio")),
-                timeseries("Memory use", "percentunit", [PromQuery(
-                    f"instance:node_memory_use_ratio:max{selector()}", "{{service}} {{instance}}")], ds,
-                    description="1 - MemAvailable / MemTotal.",
-                    limit=threshold(inventory, KIND, "max_memory_use_ratio")),
-                timeseries("Filesystem use", "percentunit", [PromQuery(
-                    f"instance:node_filesystem_use_ratio:max{selector()}",
-                    "{{service}} {{instance}} {{mountpoint}}")], ds,
-                    description="Used share of each mounted filesystem.",
-                    limit=threshold(inventory, KIND, "max_disk_use_ratio")),
-                timeseries("Load per CPU", "short", [PromQuery(
-                    f"max by (service, instance) (node_load5{s})"
-                    f" / count by (service, instance) (node_cpu_seconds_total{idle})",
-                    "{{service}} {{instance}}")], ds,
-                    description="5-minute load average divided by the number of CPUs.",
-                    limit=threshold(inventory, KIND, "max_load_per_cpu")),
-            ]),
-            Section("Network", [
-                timeseries("Network traffic", "Bps", [
-                    PromQuery(f"sum by (service, instance) (rate(node_network_receive_bytes_total"
-                              f"{nic}[$__rate_interval]))",
-                              "{{instance}} in"),
-                    PromQuery(f"sum by (service, instance) (rate(node_network_transmit_bytes_total"
-                              f"{nic}[$__rate_interval]))",
-                              "{{instance}} out"),
-                ], ds, width=24),
-            ]),
+            Section(
+                "Instances",
+                [
+                    stat(
+                        "Instances up",
+                        "short",
+                        [PromQuery(f"sum by (service) (up{s})", "{{service}}")],
+                        ds,
+                        description="Instances of the node group that Prometheus scrapes successfully.",
+                    ),
+                    stat(
+                        "Instances down",
+                        "short",
+                        [PromQuery(f"sum by (service) (1 - up{s})", "{{service}}")],
+                        ds,
+                        description="Discovered instances whose node_exporter does not answer.",
+                        limit=_any_down(),
+                    ),
+                ],
+            ),
+            Section(
+                "Saturation",
+                [
+                    timeseries(
+                        "CPU use",
+                        "percentunit",
+                        [
+                            PromQuery(
+                                f"instance:node_cpu_use_ratio:rate5m{selector()}", "{{service}} {{instance}}"
+                            )
+                        ],
+                        ds,
+                        description="Share of CPU time not idle (5m rate).",
+                        limit=threshold(inventory, KIND, "max_cpu_use_ratio"),
+                    ),
+                    timeseries(
+                        "Memory use",
+                        "percentunit",
+                        [
+                            PromQuery(
+                                f"instance:node_memory_use_ratio:max{selector()}", "{{service}} {{instance}}"
+                            )
+                        ],
+                        ds,
+                        description="1 - MemAvailable / MemTotal.",
+                        limit=threshold(inventory, KIND, "max_memory_use_ratio"),
+                    ),
+                    timeseries(
+                        "Filesystem use",
+                        "percentunit",
+                        [
+                            PromQuery(
+                                f"instance:node_filesystem_use_ratio:max{selector()}",
+                                "{{service}} {{instance}} {{mountpoint}}",
+                            )
+                        ],
+                        ds,
+                        description="Used share of each mounted filesystem.",
+                        limit=threshold(inventory, KIND, "max_disk_use_ratio"),
+                    ),
+                    timeseries(
+                        "Load per CPU",
+                        "short",
+                        [
+                            PromQuery(
+                                f"max by (service, instance) (node_load5{s})"
+                                f" / count by (service, instance) (node_cpu_seconds_total{idle})",
+                                "{{service}} {{instance}}",
+                            )
+                        ],
+                        ds,
+                        description="5-minute load average divided by the number of CPUs.",
+                        limit=threshold(inventory, KIND, "max_load_per_cpu"),
+                    ),
+                ],
+            ),
+            Section(
+                "Network",
+                [
+                    timeseries(
+                        "Network traffic",
+                        "Bps",
+                        [
+                            PromQuery(
+                                f"sum by (service, instance) (rate(node_network_receive_bytes_total"
+                                f"{nic}[$__rate_interval]))",
+                                "{{instance}} in",
+                            ),
+                            PromQuery(
+                                f"sum by (service, instance) (rate(node_network_transmit_bytes_total"
+                                f"{nic}[$__rate_interval]))",
+                                "{{instance}} out",
+                            ),
+                        ],
+                        ds,
+                        width=24,
+                    ),
+                ],
+            ),
         ],
     )
 
 
 def _any_down() -> Threshold:
-    return Threshold([{"color": "green", "value": None}, {"color": "red", "value": 1}], "Red when any instance is down.")
+    return Threshold(
+        [{"color": "green", "value": None}, {"color": "red", "value": 1}], "Red when any instance is down."
+    )

@@ -27,7 +27,9 @@ NAMESPACE = "AWS/ES"
 
 NO_DATA_UNTIL_TRAFFIC: dict[str, str] = {}
 
-RED = Threshold([{"color": "green", "value": None}, {"color": "red", "value": 1}], "Red while the status holds.")
+RED = Threshold(
+    [{"color": "green", "value": None}, {"color": "red", "value": 1}], "Red while the status holds."
+)
 YELLOW = Threshold(
     [{"color": "green", "value": None}, {"color": "orange", "value": 1}], "Orange while the status holds."
 )
@@ -49,29 +51,79 @@ def build(inventory: Inventory) -> Dashboard:
         tags=["cloudwatch", kind_tag(KIND), *map(domain_tag, domains_of_kind(inventory, KIND))],
         variables=cloudwatch_variables(inventory.settings, services),
         sections=[
-            Section("Cluster status", [
-                stat("Cluster status red", "none", metric("ClusterStatus.red", "Maximum"), ds,
-                     description="1 when a primary shard is unassigned: data is missing from searches.",
-                     limit=RED, reduce="max"),
-                stat("Cluster status yellow", "none", metric("ClusterStatus.yellow", "Maximum"), ds,
-                     description="1 when a replica shard is unassigned.", limit=YELLOW, reduce="max"),
-                stat("Nodes", "short", metric("Nodes", "Minimum"), ds,
-                     description="Nodes in the cluster; a drop means crashed data nodes.", reduce="min"),
-                stat("Free storage (lowest node)", "mbytes", metric("FreeStorageSpace", "Minimum"), ds,
-                     limit=threshold(inventory, KIND, "min_free_storage_megabytes"), reduce="min"),
-            ]),
-            Section("Memory and storage", [
-                timeseries("JVM memory pressure", "percent", metric("JVMMemoryPressure", "Maximum"), ds,
-                           description="Heap in use; sustained high pressure precedes the OOM crashes.",
-                           limit=threshold(inventory, KIND, "max_jvm_memory_pressure_percent")),
-                timeseries("Old generation JVM memory pressure", "percent",
-                           metric("OldGenJVMMemoryPressure", "Maximum"), ds,
-                           limit=threshold(inventory, KIND, "max_old_gen_jvm_memory_pressure_percent")),
-                timeseries("Free storage", "mbytes", metric("FreeStorageSpace", "Minimum"), ds,
-                           description="Free space of the fullest data node.",
-                           limit=threshold(inventory, KIND, "min_free_storage_megabytes")),
-                timeseries("CPU", "percent", metric("CPUUtilization", "Maximum"), ds,
-                           limit=threshold(inventory, KIND, "max_cpu_percent")),
-            ]),
+            Section(
+                "Cluster status",
+                [
+                    stat(
+                        "Cluster status red",
+                        "none",
+                        metric("ClusterStatus.red", "Maximum"),
+                        ds,
+                        description="1 when a primary shard is unassigned: data is missing from searches.",
+                        limit=RED,
+                        reduce="max",
+                    ),
+                    stat(
+                        "Cluster status yellow",
+                        "none",
+                        metric("ClusterStatus.yellow", "Maximum"),
+                        ds,
+                        description="1 when a replica shard is unassigned.",
+                        limit=YELLOW,
+                        reduce="max",
+                    ),
+                    stat(
+                        "Nodes",
+                        "short",
+                        metric("Nodes", "Minimum"),
+                        ds,
+                        description="Nodes in the cluster; a drop means crashed data nodes.",
+                        reduce="min",
+                    ),
+                    stat(
+                        "Free storage (lowest node)",
+                        "mbytes",
+                        metric("FreeStorageSpace", "Minimum"),
+                        ds,
+                        limit=threshold(inventory, KIND, "min_free_storage_megabytes"),
+                        reduce="min",
+                    ),
+                ],
+            ),
+            Section(
+                "Memory and storage",
+                [
+                    timeseries(
+                        "JVM memory pressure",
+                        "percent",
+                        metric("JVMMemoryPressure", "Maximum"),
+                        ds,
+                        description="Heap in use; sustained high pressure precedes the OOM crashes.",
+                        limit=threshold(inventory, KIND, "max_jvm_memory_pressure_percent"),
+                    ),
+                    timeseries(
+                        "Old generation JVM memory pressure",
+                        "percent",
+                        metric("OldGenJVMMemoryPressure", "Maximum"),
+                        ds,
+                        limit=threshold(inventory, KIND, "max_old_gen_jvm_memory_pressure_percent"),
+                    ),
+                    timeseries(
+                        "Free storage",
+                        "mbytes",
+                        metric("FreeStorageSpace", "Minimum"),
+                        ds,
+                        description="Free space of the fullest data node.",
+                        limit=threshold(inventory, KIND, "min_free_storage_megabytes"),
+                    ),
+                    timeseries(
+                        "CPU",
+                        "percent",
+                        metric("CPUUtilization", "Maximum"),
+                        ds,
+                        limit=threshold(inventory, KIND, "max_cpu_percent"),
+                    ),
+                ],
+            ),
         ],
     )

@@ -42,34 +42,87 @@ def build(inventory: Inventory) -> Dashboard:
         description="Every PostgreSQL server of the inventory (RDS, postgres_exporter).",
         tags=[kind_tag(KIND), *map(domain_tag, domains_of_kind(inventory, KIND))],
         variables=prometheus_variables(inventory.settings, KINDS[KIND].jobs),
-        links=[board_link("RDS CloudWatch metrics", cloudwatch_board_uid(inventory.settings, "rds-postgresql"))],
+        links=[
+            board_link("RDS CloudWatch metrics", cloudwatch_board_uid(inventory.settings, "rds-postgresql"))
+        ],
         sections=[
-            Section("Availability and saturation", [
-                stat("PostgreSQL up", "none", [PromQuery(f"min by (service) (pg_up{s})", "{{service}}")], ds,
-                     description="1 when postgres_exporter can query the server.", limit=up_steps()),
-                timeseries("Connection use", "percentunit", [PromQuery(
-                    f"service:pg_connection_use_ratio:max{selector()}", "{{service}}")], ds,
-                    description="Backends / max_connections.",
-                    limit=threshold(inventory, KIND, "max_connection_use_ratio"), width=18),
-            ]),
-            Section("Load", [
-                timeseries("Connections by state", "short", [PromQuery(
-                    f"sum by (service, state) (pg_stat_activity_count{s})", "{{service}} {{state}}")], ds),
-                timeseries("Transactions per second", "ops", [
-                    PromQuery(f"{by} (rate(pg_stat_database_xact_commit{s}[$__rate_interval]))",
-                              "{{service}} commit"),
-                    PromQuery(f"{by} (rate(pg_stat_database_xact_rollback{s}[$__rate_interval]))",
-                              "{{service}} rollback"),
-                ], ds),
-                timeseries("Deadlocks", "ops", [PromQuery(
-                    f"{by} (rate(pg_stat_database_deadlocks{s}[$__rate_interval]))", "{{service}}")], ds,
-                    limit=threshold(inventory, KIND, "max_deadlocks_per_second", resolution=0.001)),
-                timeseries("Database size", "bytes", [PromQuery(
-                    f"{by} (pg_database_size_bytes{s})", "{{service}}")], ds),
-                timeseries("Replication lag", "s", [PromQuery(
-                    f"max by (service) (pg_replication_lag_seconds{s})", "{{service}}")], ds,
-                    limit=threshold(inventory, KIND, "max_replication_lag_seconds"),
-                    no_data=NO_DATA_UNTIL_TRAFFIC["Replication lag"]),
-            ]),
+            Section(
+                "Availability and saturation",
+                [
+                    stat(
+                        "PostgreSQL up",
+                        "none",
+                        [PromQuery(f"min by (service) (pg_up{s})", "{{service}}")],
+                        ds,
+                        description="1 when postgres_exporter can query the server.",
+                        limit=up_steps(),
+                    ),
+                    timeseries(
+                        "Connection use",
+                        "percentunit",
+                        [PromQuery(f"service:pg_connection_use_ratio:max{selector()}", "{{service}}")],
+                        ds,
+                        description="Backends / max_connections.",
+                        limit=threshold(inventory, KIND, "max_connection_use_ratio"),
+                        width=18,
+                    ),
+                ],
+            ),
+            Section(
+                "Load",
+                [
+                    timeseries(
+                        "Connections by state",
+                        "short",
+                        [
+                            PromQuery(
+                                f"sum by (service, state) (pg_stat_activity_count{s})",
+                                "{{service}} {{state}}",
+                            )
+                        ],
+                        ds,
+                    ),
+                    timeseries(
+                        "Transactions per second",
+                        "ops",
+                        [
+                            PromQuery(
+                                f"{by} (rate(pg_stat_database_xact_commit{s}[$__rate_interval]))",
+                                "{{service}} commit",
+                            ),
+                            PromQuery(
+                                f"{by} (rate(pg_stat_database_xact_rollback{s}[$__rate_interval]))",
+                                "{{service}} rollback",
+                            ),
+                        ],
+                        ds,
+                    ),
+                    timeseries(
+                        "Deadlocks",
+                        "ops",
+                        [
+                            PromQuery(
+                                f"{by} (rate(pg_stat_database_deadlocks{s}[$__rate_interval]))", "{{service}}"
+                            )
+                        ],
+                        ds,
+                        limit=threshold(inventory, KIND, "max_deadlocks_per_second", resolution=0.001),
+                    ),
+                    timeseries(
+                        "Database size",
+                        "bytes",
+                        [PromQuery(f"{by} (pg_database_size_bytes{s})", "{{service}}")],
+                        ds,
+                    ),
+                    timeseries(
+                        "Replication lag",
+                        "s",
+                        [PromQuery(f"max by (service) (pg_replication_lag_seconds{s})", "{{service}}")],
+                        ds,
+                        limit=threshold(inventory, KIND, "max_replication_lag_seconds"),
+                        no_data=NO_DATA_UNTIL_TRAFFIC["Replication lag"],
+                    ),
+                ],
+            ),
         ],
     )

@@ -51,29 +51,75 @@ def build(inventory: Inventory, kind: str) -> Dashboard:
     return dashboard(
         title=f"RDS {kind_title(kind)} (CloudWatch)",
         uid=board_uid(inventory, kind),
-        description=f"CloudWatch metrics of the {kind_title(kind)} RDS instances: host resources and I/O latency.",
+        description=f"CloudWatch metrics of the {kind_title(kind)} RDS instances: host and I/O.",
         tags=["cloudwatch", kind_tag(kind), *map(domain_tag, domains_of_kind(inventory, kind))],
         variables=cloudwatch_variables(inventory.settings, sorted(services)),
-        links=[board_link(f"{kind_title(kind)} exporter metrics", kind_dashboard_uid(inventory.settings, kind))],
+        links=[
+            board_link(f"{kind_title(kind)} exporter metrics", kind_dashboard_uid(inventory.settings, kind))
+        ],
         sections=[
-            Section("Host", [
-                timeseries("CPU", "percent", metric("CPUUtilization", "Average"), ds,
-                           limit=threshold(inventory, kind, "max_cpu_percent")),
-                timeseries("Connections", "short", metric("DatabaseConnections", "Maximum"), ds,
-                           limit=threshold(inventory, kind, "max_database_connections")),
-                timeseries("Free storage", "bytes", metric("FreeStorageSpace", "Minimum"), ds,
-                           limit=threshold(inventory, kind, "min_free_storage_bytes")),
-                timeseries("Freeable memory", "bytes", metric("FreeableMemory", "Minimum"), ds,
-                           limit=threshold(inventory, kind, "min_freeable_memory_bytes")),
-            ]),
-            Section("I/O and replication", [
-                timeseries("Read latency", "s", metric("ReadLatency", "Average"), ds,
-                           limit=threshold(inventory, kind, "max_read_latency_seconds"), width=8),
-                timeseries("Write latency", "s", metric("WriteLatency", "Average"), ds,
-                           limit=threshold(inventory, kind, "max_write_latency_seconds"), width=8),
-                timeseries("Replica lag", "s", metric("ReplicaLag", "Maximum"), ds,
-                           limit=threshold(inventory, kind, "max_replication_lag_seconds"),
-                           no_data=NO_DATA_UNTIL_TRAFFIC["Replica lag"], width=8),
-            ]),
+            Section(
+                "Host",
+                [
+                    timeseries(
+                        "CPU",
+                        "percent",
+                        metric("CPUUtilization", "Average"),
+                        ds,
+                        limit=threshold(inventory, kind, "max_cpu_percent"),
+                    ),
+                    timeseries(
+                        "Connections",
+                        "short",
+                        metric("DatabaseConnections", "Maximum"),
+                        ds,
+                        limit=threshold(inventory, kind, "max_database_connections"),
+                    ),
+                    timeseries(
+                        "Free storage",
+                        "bytes",
+                        metric("FreeStorageSpace", "Minimum"),
+                        ds,
+                        limit=threshold(inventory, kind, "min_free_storage_bytes"),
+                    ),
+                    timeseries(
+                        "Freeable memory",
+                        "bytes",
+                        metric("FreeableMemory", "Minimum"),
+                        ds,
+                        limit=threshold(inventory, kind, "min_freeable_memory_bytes"),
+                    ),
+                ],
+            ),
+            Section(
+                "I/O and replication",
+                [
+                    timeseries(
+                        "Read latency",
+                        "s",
+                        metric("ReadLatency", "Average"),
+                        ds,
+                        limit=threshold(inventory, kind, "max_read_latency_seconds"),
+                        width=8,
+                    ),
+                    timeseries(
+                        "Write latency",
+                        "s",
+                        metric("WriteLatency", "Average"),
+                        ds,
+                        limit=threshold(inventory, kind, "max_write_latency_seconds"),
+                        width=8,
+                    ),
+                    timeseries(
+                        "Replica lag",
+                        "s",
+                        metric("ReplicaLag", "Maximum"),
+                        ds,
+                        limit=threshold(inventory, kind, "max_replication_lag_seconds"),
+                        no_data=NO_DATA_UNTIL_TRAFFIC["Replica lag"],
+                        width=8,
+                    ),
+                ],
+            ),
         ],
     )

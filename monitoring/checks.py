@@ -9,6 +9,8 @@ from typing import Any
 
 from monitoring.artifacts import Artifact
 from monitoring.aws.checks import check_cloudwatch
+from monitoring.grafana_checks import check_dashboard
+from monitoring.lint.artifact import check_rule_artifact
 
 ArtifactCheck = Callable[[Artifact], list[str]]
 
@@ -41,7 +43,9 @@ def check_prometheus_config(artifact: Artifact) -> list[str]:
 ARTIFACT_CHECKS: dict[str, list[ArtifactCheck]] = {
     "prometheus/prometheus.yml": [check_prometheus_config],
     "prometheus/shard-*/prometheus.yml": [check_prometheus_config],
+    "prometheus/rules/*.rules.yml": [check_rule_artifact],
     "cloudwatch/*.json": [check_cloudwatch],
+    "grafana/dashboards/*/*.json": [check_dashboard],
 }
 
 

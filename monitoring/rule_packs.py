@@ -40,6 +40,7 @@ class AlertTest:
     quiet: str
     series: tuple[SeriesTemplate, ...]
     labels: tuple[str, ...] | None
+    added_labels: Mapping[str, str]
     eval_minutes: int | None
 
     @property
@@ -151,6 +152,7 @@ def _alert(raw: Mapping[str, Any]) -> AlertTemplate:
             quiet=str(test["quiet"]),
             series=series,
             labels=tuple(test["labels"]) if "labels" in test else None,
+            added_labels=test.get("added_labels", {}),
             eval_minutes=test.get("eval_minutes"),
         ),
     )

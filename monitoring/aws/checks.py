@@ -21,10 +21,19 @@ def _input_shape(service: str, operation: str) -> Any:
 
 
 def _validation_report(service: str, operation: str, parameters: dict[str, Any]) -> str:
+    """botocore's ParamValidator (types, required, lengths, ranges) plus the model's enums,
+    which ParamValidator leaves to the service."""
     from botocore.validate import ParamValidator
 
-    errors = ParamValidator().validate(parameters, _input_shape(service, operation))
-    return str(errors.generate_report()) if errors.has_errors() else ""
+    shape = _input_shape(service, operation)
+    errors = ParamValidator().validate(parameters, shape)
+    lines = str(errors.generate_report()).splitlines() if errors.has_errors() else []
+    for name, member in shape.members.items():
+        value = parameters.get(name)
+        enum = getattr(member, "enum", None)
+        if enum and isinstance(value, str) and value not in enum:
+            lines.append(f"Invalid value for parameter {name}: {value!r}, valid values: {', '.join(enum)}")
+    return "\n".join(lines)
 
 
 def alarm_problems(name: str, parameters: dict[str, Any]) -> list[str]:

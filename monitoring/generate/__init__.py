@@ -7,6 +7,7 @@ from collections.abc import Callable
 from monitoring.artifacts import Artifact
 from monitoring.generate.alertmanager import alertmanager_config
 from monitoring.generate.cloudwatch import cloudwatch_config
+from monitoring.generate.grafana import grafana_config
 from monitoring.generate.prometheus import prometheus_config
 from monitoring.generate.rules import rule_files
 from monitoring.model import Inventory
@@ -19,6 +20,7 @@ GENERATORS: dict[str, Generator] = {
     "alertmanager": alertmanager_config,
     "rules": rule_files,
     "cloudwatch": cloudwatch_config,
+    "grafana": grafana_config,
 }
 
 

@@ -227,6 +227,7 @@ def _input_series(
 
 def _kept_labels(alert: AlertTemplate, kind: str, service: Service, settings: Settings) -> dict[str, str]:
     first = _series_labels(alert.test.series[0], kind, service, settings)
+    first.update(alert.test.added_labels)
     names = alert.test.labels if alert.test.labels is not None else tuple(first)
     return {name: first[name] for name in sorted(names)}
 

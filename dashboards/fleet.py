@@ -1,0 +1,140 @@
+"""Fleet overview: scrape targets per job, alerts by severity and team, the report's Redis findings."""
+
+from __future__ import annotations
+
+from grafanalib.core import Dashboard
+
+from dashboards.common import (
+    PromQuery,
+    Section,
+    Threshold,
+    board_link,
+    dashboard,
+    datasource_ref,
+    datasource_variable,
+    domain_board_uid,
+    fleet_board_uid,
+    kind_title,
+    label_variable,
+    stat,
+    threshold,
+)
+from monitoring.model import Inventory
+from monitoring.naming import kind_dashboard_uid
+
+NO_DATA_UNTIL_TRAFFIC = {
+    "Alerts firing by severity": "an alert fires",
+    "Alerts firing by team": "an alert fires",
+}
+
+ANY_DOWN = Threshold(
+    [{"color": "green", "value": None}, {"color": "red", "value": 1}], "Red when any is down."
+)
+FIRING = Threshold([{"color": "orange", "value": None}], "Every alert listed is firing.")
+
+
+def build(inventory: Inventory) -> Dashboard:
+    settings = inventory.settings
+    ds = datasource_ref("prometheus")
+    f = '{domain=~"$domain", service=~"$service"}'
+    firing = '{alertstate="firing", domain=~"$domain", service=~"$service"}'
+    return dashboard(
+        title="Fleet overview",
+        uid=fleet_board_uid(settings),
+        description="Every scrape job, every firing alert, and the fleet report's Redis findings "
+        "(luckyus-shopsale's 2.9% hit rate, 2.69M keys without TTL in luckyus-isales-market).",
+        tags=["fleet"],
+        variables=[
+            datasource_variable(settings, "prometheus"),
+            label_variable("domain", "Domain", "up", ds),
+            label_variable("service", "Service", 'up{domain=~"$domain"}', ds),
+        ],
+        links=[
+            *(
+                board_link(kind_title(kind), kind_dashboard_uid(settings, kind))
+                for kind in inventory.kinds_present()
+            ),
+            *(
+                board_link(f"{d.title} overview", domain_board_uid(settings, d.name), keep_vars=False)
+                for d in sorted(inventory.domains, key=lambda d: d.name)
+            ),
+        ],
+        sections=[
+            Section(
+                "Scrape targets",
+                [
+                    stat(
+                        "Targets up per job",
+                        "short",
+                        [PromQuery(f"sum by (job) (up{f})", "{{job}}")],
+                        ds,
+                        width=12,
+                        height=6,
+                    ),
+                    stat(
+                        "Targets down per job",
+                        "short",
+                        [PromQuery(f"sum by (job) (1 - up{f})", "{{job}}")],
+                        ds,
+                        description="Targets Prometheus cannot scrape (the report's luckyus-iopenlinkeradmin "
+                        "was down for a trailing space in its hostname).",
+                        limit=ANY_DOWN,
+                        width=12,
+                        height=6,
+                    ),
+                ],
+            ),
+            Section(
+                "Alerts",
+                [
+                    stat(
+                        "Alerts firing by severity",
+                        "short",
+                        [PromQuery(f"sum by (severity) (ALERTS{firing})", "{{severity}}")],
+                        ds,
+                        limit=FIRING,
+                        no_data=NO_DATA_UNTIL_TRAFFIC["Alerts firing by severity"],
+                        width=12,
+                    ),
+                    stat(
+                        "Alerts firing by team",
+                        "short",
+                        [PromQuery(f"sum by (team) (ALERTS{firing})", "{{team}}")],
+                        ds,
+                        limit=FIRING,
+                        no_data=NO_DATA_UNTIL_TRAFFIC["Alerts firing by team"],
+                        width=12,
+                    ),
+                ],
+            ),
+            Section(
+                "Redis findings",
+                [
+                    stat(
+                        "Lowest Redis hit ratios",
+                        "percentunit",
+                        [
+                            PromQuery(
+                                f"bottomk(10, service:redis_keyspace_hit_ratio:rate5m{f})", "{{service}}"
+                            )
+                        ],
+                        ds,
+                        description="The ten clusters with the worst 5m hit ratio.",
+                        limit=threshold(inventory, "redis", "min_hit_ratio"),
+                        width=12,
+                        height=8,
+                    ),
+                    stat(
+                        "Most Redis keys without TTL",
+                        "short",
+                        [PromQuery(f"topk(10, service:redis_keys_without_ttl:sum{f})", "{{service}}")],
+                        ds,
+                        description="The ten clusters with most keys that never expire.",
+                        limit=threshold(inventory, "redis", "max_keys_without_ttl"),
+                        width=12,
+                        height=8,
+                    ),
+                ],
+            ),
+        ],
+    )

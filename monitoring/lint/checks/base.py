@@ -1,0 +1,32 @@
+"""The interface of a lint check: an id `group/name`, a severity, and findings for one rule file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import ClassVar
+
+from monitoring.lint.context import LintContext
+from monitoring.lint.model import Finding, Position, Rule, RuleFile
+
+
+class Check:
+    id: ClassVar[str]
+    severity: ClassVar[str] = "error"
+    summary: ClassVar[str]
+
+    def run(self, file: RuleFile, context: LintContext) -> Iterable[Finding]:
+        raise NotImplementedError
+
+    def finding(self, file: RuleFile, where: Position, message: str, hint: str = "") -> Finding:
+        return Finding(file.path, where.line, where.col, self.id, self.severity, message, hint)
+
+
+class RuleCheck(Check):
+    """A check looking at one rule at a time."""
+
+    def run(self, file: RuleFile, context: LintContext) -> Iterator[Finding]:
+        for rule in file.rules:
+            yield from self.check_rule(rule, file, context)
+
+    def check_rule(self, rule: Rule, file: RuleFile, context: LintContext) -> Iterable[Finding]:
+        raise NotImplementedError

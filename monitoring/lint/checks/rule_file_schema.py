@@ -1,0 +1,131 @@
+"""rule-file/schema: the structure Prometheus expects of a rule file, checked by hand (no jsonschema)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import yaml
+
+from monitoring.lint.checks.base import Check
+from monitoring.lint.context import LintContext
+from monitoring.lint.model import Finding, RuleFile, mapping_items, position
+
+DURATION = re.compile(r"^(\d+y)?(\d+w)?(\d+d)?(\d+h)?(\d+m)?(\d+s)?(\d+ms)?$")
+LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
+METRIC_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
+_FILE_KEYS = frozenset({"groups"})
+_GROUP_KEYS = frozenset({"name", "interval", "rules", "limit", "query_offset"})
+_RULE_KEYS = frozenset({"alert", "record", "expr", "for", "keep_firing_for", "labels", "annotations"})
+_ALERT_ONLY = ("for", "keep_firing_for", "annotations")
+
+
+def valid_duration(text: str) -> bool:
+    return bool(text) and DURATION.match(text) is not None
+
+
+class RuleFileSchema(Check):
+    id = "rule-file/schema"
+    summary = "groups, rules and their fields have the shape Prometheus loads"
+
+    def run(self, file: RuleFile, context: LintContext) -> Iterator[Finding]:
+        root = file.root
+        if root is None:
+            return
+        if not isinstance(root, yaml.MappingNode):
+            yield self.finding(file, position(root), "a rule file is a mapping with a `groups` list",
+                               "start the file with `groups:`")
+            return
+        fields = {}
+        for key, key_node, value in mapping_items(root):
+            fields[key] = value
+            if key not in _FILE_KEYS:
+                yield self.finding(file, position(key_node), f"unknown top-level field {key!r}",
+                                   "a rule file has only `groups`")
+        groups = fields.get("groups")
+        if groups is None:
+            yield self.finding(file, position(root), "missing `groups`", "add `groups:` with a list of groups")
+            return
+        if not isinstance(groups, yaml.SequenceNode):
+            yield self.finding(file, position(groups), "`groups` must be a list", "")
+            return
+        names: set[str] = set()
+        for group in groups.value:
+            yield from self._group(file, group, names)
+
+    def _group(self, file: RuleFile, group: yaml.Node, names: set[str]) -> Iterator[Finding]:
+        if not isinstance(group, yaml.MappingNode):
+            yield self.finding(file, position(group), "a group must be a mapping with `name` and `rules`", "")
+            return
+        fields = {}
+        for key, key_node, value in mapping_items(group):
+            fields[key] = value
+            if key not in _GROUP_KEYS:
+                yield self.finding(file, position(key_node), f"unknown group field {key!r}",
+                                   f"one of {', '.join(sorted(_GROUP_KEYS))}")
+        name = fields.get("name")
+        if not isinstance(name, yaml.ScalarNode) or not str(name.value):
+            yield self.finding(file, position(group), "group without a `name`", "name every group")
+        elif str(name.value) in names:
+            yield self.finding(file, position(name), f"group name {name.value!r} is used twice in this file",
+                               "group names must be unique per file")
+        else:
+            names.add(str(name.value))
+        interval = fields.get("interval")
+        if interval is not None and not (isinstance(interval, yaml.ScalarNode) and valid_duration(str(interval.value))):
+            yield self.finding(file, position(interval), "`interval` is not a duration", "e.g. 30s, 1m, 1h30m")
+        rules = fields.get("rules")
+        if not isinstance(rules, yaml.SequenceNode):
+            yield self.finding(file, position(rules if rules is not None else group),
+                               "group without a `rules` list", "add `rules:` with alert or record rules")
+            return
+        for rule in rules.value:
+            yield from self._rule(file, rule)
+
+    def _rule(self, file: RuleFile, rule: yaml.Node) -> Iterator[Finding]:
+        if not isinstance(rule, yaml.MappingNode):
+            yield self.finding(file, position(rule), "a rule must be a mapping", "")
+            return
+        fields = {}
+        for key, key_node, value in mapping_items(rule):
+            fields[key] = value
+            if key not in _RULE_KEYS:
+                yield self.finding(file, position(key_node), f"unknown rule field {key!r}",
+                                   f"one of {', '.join(sorted(_RULE_KEYS))}")
+        if ("alert" in fields) == ("record" in fields):
+            yield self.finding(file, position(rule), "a rule needs exactly one of `alert` and `record`", "")
+            return
+        kind = "alert" if "alert" in fields else "record"
+        name = fields[kind]
+        name_text = str(name.value) if isinstance(name, yaml.ScalarNode) else ""
+        if kind == "record" and not METRIC_NAME.match(name_text):
+            yield self.finding(file, position(name), f"record name {name_text!r} is not a valid metric name",
+                               "use level:metric:operations, e.g. service:redis_keyspace_hit_ratio:rate5m")
+        if kind == "alert" and not name_text:
+            yield self.finding(file, position(name), "empty alert name", "")
+        expr = fields.get("expr")
+        if not isinstance(expr, yaml.ScalarNode) or not str(expr.value).strip():
+            yield self.finding(file, position(expr if expr is not None else rule), "rule without an `expr`",
+                               "every rule needs a PromQL expression")
+        if kind == "record":
+            for key in _ALERT_ONLY:
+                if key in fields:
+                    yield self.finding(file, position(fields[key]), f"`{key}` is only valid on alerting rules", "")
+        for key in ("for", "keep_firing_for"):
+            value = fields.get(key)
+            if value is not None and not (isinstance(value, yaml.ScalarNode) and valid_duration(str(value.value))):
+                yield self.finding(file, position(value), f"`{key}` is not a duration", "e.g. 5m")
+        for key in ("labels", "annotations"):
+            if key in fields:
+                yield from self._string_map(file, fields[key], key)
+
+    def _string_map(self, file: RuleFile, node: yaml.Node, what: str) -> Iterator[Finding]:
+        if not isinstance(node, yaml.MappingNode):
+            yield self.finding(file, position(node), f"`{what}` must be a mapping of names to strings", "")
+            return
+        for key, key_node, value in mapping_items(node):
+            if not LABEL_NAME.match(key):
+                yield self.finding(file, position(key_node), f"{what[:-1]} name {key!r} is invalid",
+                                   "names match [a-zA-Z_][a-zA-Z0-9_]*")
+            if not isinstance(value, yaml.ScalarNode):
+                yield self.finding(file, position(value), f"{what[:-1]} {key!r} must be a string", "")

@@ -1,0 +1,18 @@
+"""yaml/parse: the file is YAML at all (the parse error is located by the C loader)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from monitoring.lint.checks.base import Check
+from monitoring.lint.context import LintContext
+from monitoring.lint.model import Finding, RuleFile
+
+
+class YamlParse(Check):
+    id = "yaml/parse"
+    summary = "the file parses as YAML"
+
+    def run(self, file: RuleFile, context: LintContext) -> Iterator[Finding]:
+        if file.parse_error is not None:
+            yield file.parse_error
