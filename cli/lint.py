@@ -19,7 +19,8 @@ GENERATED_RULES_GLOB = "prometheus/rules/*.rules.yml"
 
 def _text(findings: Sequence[Finding], files: int) -> str:
     lines = [
-        f"{f.file}:{f.line}:{f.col}: {f.severity}: {f.message} [{f.check}]" + (f"\n    hint: {f.hint}" if f.hint else "")
+        f"{f.file}:{f.line}:{f.col}: {f.severity}: {f.message} [{f.check}]"
+        + (f"\n    hint: {f.hint}" if f.hint else "")
         for f in findings
     ]
     noun = "finding" if len(findings) == 1 else "findings"
@@ -28,8 +29,18 @@ def _text(findings: Sequence[Finding], files: int) -> str:
 
 def _json(findings: Sequence[Finding], files: int) -> str:
     return json.dumps(
-        [{"file": f.file, "line": f.line, "col": f.col, "check": f.check, "severity": f.severity,
-          "message": f.message, "hint": f.hint} for f in findings],
+        [
+            {
+                "file": f.file,
+                "line": f.line,
+                "col": f.col,
+                "check": f.check,
+                "severity": f.severity,
+                "message": f.message,
+                "hint": f.hint,
+            }
+            for f in findings
+        ],
         indent=2,
     )
 
@@ -50,16 +61,41 @@ LINT_REPORTERS = {"text": _text, "json": _json, "github": _github}
 
 @click.command()
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--out", "-o", type=click.Path(path_type=Path, file_okay=False), default=Path("generated"),
-              show_default=True, help=f"Output folder whose {GENERATED_RULES_GLOB} are linted when no FILES are given.")
-@click.option("--format", "output_format", type=click.Choice(sorted(LINT_REPORTERS)), default="text",
-              show_default=True, help="text for people, json for tools, github for workflow annotations.")
-@click.option("--disable", "disabled", multiple=True, metavar="ID",
-              help="Skip a check, e.g. --disable rule/for (repeatable). Per rule: `# mac-lint disable ID`.")
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("generated"),
+    show_default=True,
+    help=f"Output folder whose {GENERATED_RULES_GLOB} are linted when no FILES are given.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(sorted(LINT_REPORTERS)),
+    default="text",
+    show_default=True,
+    help="text for people, json for tools, github for workflow annotations.",
+)
+@click.option(
+    "--disable",
+    "disabled",
+    multiple=True,
+    metavar="ID",
+    help="Skip a check, e.g. --disable rule/for (repeatable). Per rule: `# mac-lint disable ID`.",
+)
 @click.option("--list-checks", is_flag=True, help="Print the check ids and what each checks, then exit.")
-@click.option("--dashboards", is_flag=True, help="Check Grafana dashboards (FILES or <out>/grafana/dashboards) instead.")
-def lint(files: tuple[Path, ...], out: Path, output_format: str, disabled: tuple[str, ...], list_checks: bool,
-         dashboards: bool) -> None:
+@click.option(
+    "--dashboards", is_flag=True, help="Check Grafana dashboards (FILES or <out>/grafana/dashboards) instead."
+)
+def lint(
+    files: tuple[Path, ...],
+    out: Path,
+    output_format: str,
+    disabled: tuple[str, ...],
+    list_checks: bool,
+    dashboards: bool,
+) -> None:
     """Lint Prometheus rule files: YAML and rule-file structure, PromQL syntax, metric names
     against the exporters' catalogs, counter functions, impossible selectors, `for`, duplicates,
     required labels and annotations, and annotation template syntax.
@@ -79,7 +115,9 @@ def lint(files: tuple[Path, ...], out: Path, output_format: str, disabled: tuple
         return
     unknown = sorted(set(disabled) - CHECK_IDS)
     if unknown:
-        click.echo(f"unknown check id(s) {', '.join(unknown)}; known: {', '.join(sorted(CHECK_IDS))}", err=True)
+        click.echo(
+            f"unknown check id(s) {', '.join(unknown)}; known: {', '.join(sorted(CHECK_IDS))}", err=True
+        )
         sys.exit(EXIT_BAD_INPUT)
     paths = list(files) or sorted(out.glob(GENERATED_RULES_GLOB))
     if not paths:

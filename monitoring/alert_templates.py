@@ -24,7 +24,7 @@ def _g4(value: float) -> str:
         return "NaN"
     if math.isinf(value):
         return "+Inf" if value > 0 else "-Inf"
-    return "%.4g" % value
+    return format(value, ".4g")
 
 
 def humanize(value: float) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -81,6 +81,13 @@ def dashboard_schema() -> dict[str, Any]:
 
 
 @functools.cache
+def _validator() -> Any:
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(dashboard_schema())
+
+
+@functools.cache
 def recorded_metrics() -> frozenset[str]:
     """Names of the recording rules the rule packs (rules/<kind>.yaml) generate."""
     from monitoring.rule_packs import available_packs, load_pack
@@ -109,9 +116,13 @@ def _board_catalogs(board: Mapping[str, Any]) -> tuple[str, ...]:
 class _Locator:
     """Line numbers in the board's JSON text, so findings point at the panel in the file."""
 
-    def __init__(self, file: str, text: str) -> None:
+    def __init__(self, file: str, text: Callable[[], str]) -> None:
         self.file = file
-        self.lines = text.splitlines()
+        self._text = text
+
+    @functools.cached_property
+    def lines(self) -> list[str]:
+        return self._text().splitlines()
 
     def at(self, *needles: str) -> Location:
         for needle in needles:
@@ -136,11 +147,8 @@ def _label(panel: Mapping[str, Any]) -> str:
 
 
 def schema_problems(board: Mapping[str, Any], where: _Locator) -> list[Problem]:
-    from jsonschema import Draft202012Validator
-
-    validator = Draft202012Validator(dashboard_schema())
     problems = []
-    for error in sorted(validator.iter_errors(board), key=lambda e: list(map(str, e.absolute_path))):
+    for error in sorted(_validator().iter_errors(board), key=lambda e: list(map(str, e.absolute_path))):
         path = "/".join(str(p) for p in error.absolute_path) or "(top level)"
         location = where.at(f'"{error.absolute_path[-1]}"') if error.absolute_path else where.at("{")
         problems.append(Problem(location, f"schema: at {path}: {error.message}"))
@@ -289,8 +297,12 @@ def promql_problems(board: Mapping[str, Any], where: _Locator, known: frozenset[
 
 
 def board_problems(
-    board: Mapping[str, Any], file: str, text: str, provisioned: Sequence[ProvisionedDatasource] | None
+    board: Mapping[str, Any],
+    file: str,
+    text: Callable[[], str],
+    provisioned: Sequence[ProvisionedDatasource] | None,
 ) -> list[Problem]:
+    """Findings on one board; `text` gives its JSON text, read only to locate a finding."""
     where = _Locator(file, text)
     problems = schema_problems(board, where)
     if problems:
@@ -306,8 +318,9 @@ def board_problems(
 
 def check_dashboard(artifact: Artifact) -> list[str]:
     """ARTIFACT_CHECKS entry for grafana/dashboards/*/*.json."""
-    text = artifact.render().decode("utf-8")
-    return [str(p) for p in board_problems(artifact.data, artifact.path, text, None)]
+    return [
+        str(p) for p in board_problems(artifact.data, artifact.path, lambda: artifact.render().decode(), None)
+    ]
 
 
 def provisioned_datasources(provisioning_dir: Path) -> list[ProvisionedDatasource]:
@@ -340,12 +353,11 @@ def lint_dashboards(paths: list[Path]) -> list[Problem]:
             continue
         provisioning = path.parent.parent.parent / "provisioning" / "datasources"
         provisioned = provisioned_datasources(provisioning) if provisioning.is_dir() else None
-        problems += board_problems(board, str(path), text, provisioned)
+        problems += board_problems(board, str(path), functools.partial(str, text), provisioned)
         uid = board.get("uid") if isinstance(board, dict) else None
         if isinstance(uid, str):
             first = uids.setdefault(uid, path)
             if first != path:
-                problems.append(
-                    Problem(_Locator(str(path), text).at('"uid"'), f"uid {uid!r} also used by {first}")
-                )
+                location = _Locator(str(path), functools.partial(str, text)).at('"uid"')
+                problems.append(Problem(location, f"uid {uid!r} also used by {first}"))
     return problems

@@ -16,10 +16,8 @@ from monitoring.kinds import KINDS
 RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 SCHEMA_PATH = Path(__file__).resolve().parent / "schema" / "rule-pack.schema.json"
 
-try:
-    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader
-except AttributeError:  # PyYAML built without libyaml
-    _Loader = yaml.SafeLoader
+# The C loader when PyYAML was built with libyaml.
+_Loader: type[yaml.CSafeLoader] | type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class RulePackError(ValueError):
@@ -112,7 +110,9 @@ def _kind_problems(raw: Mapping[str, Any], kind: str) -> list[str]:
         if "threshold" in alert and alert["threshold"] not in known
     ]
     names = [alert["alert"] for alert in raw["alerts"]]
-    problems += [f"alert {name!r} appears more than once" for name in sorted({n for n in names if names.count(n) > 1})]
+    problems += [
+        f"alert {name!r} appears more than once" for name in sorted({n for n in names if names.count(n) > 1})
+    ]
     return problems
 
 

@@ -239,3 +239,21 @@ def test_prometheus_and_rule_series_are_known(name: str) -> None:
     board = _board()
     _panel(board, "Up")["targets"][0]["expr"] = name
     assert _findings(board) == []
+
+
+def test_mac_lint_dashboards_exit_codes(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from cli.main import cli
+
+    runner = CliRunner()
+    clean = runner.invoke(cli, ["lint", "--dashboards", "--out", str(REPO / "generated")])
+    assert clean.exit_code == 0, clean.output
+    assert "0 findings in" in clean.output
+    board = _board()
+    _panel(board, "Up")["targets"][0]["expr"] = "redis_up_typo"
+    path = _write_tree(tmp_path, board, [{"uid": "prom-main", "name": "Prometheus", "type": "prometheus"}])
+    found = runner.invoke(cli, ["lint", "--dashboards", str(path)])
+    assert found.exit_code == 1
+    assert "metric 'redis_up_typo'" in found.output
+    assert runner.invoke(cli, ["lint", "--dashboards", "--out", str(tmp_path / "empty")]).exit_code == 2

@@ -42,7 +42,9 @@ def test_json_format() -> None:
 def test_github_format() -> None:
     code, output = run("--format", "github", str(MIXIN))
     assert code == 1
-    assert output.startswith(f"::error file={MIXIN},line=7,col=15,title=catalog/unknown-metric::unknown metric")
+    assert output.startswith(
+        f"::error file={MIXIN},line=7,col=15,title=catalog/unknown-metric::unknown metric"
+    )
 
 
 def test_disable_flag() -> None:

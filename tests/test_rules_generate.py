@@ -9,17 +9,17 @@ from pathlib import Path
 
 import pytest
 import yaml
+from servers import tool
 
-from monitoring.alert_templates import expand, humanize, humanize_duration, humanize_percentage, humanize1024
+from monitoring.alert_templates import expand, humanize, humanize1024, humanize_duration, humanize_percentage
 from monitoring.generate.rules import rule_files, threshold_groups
 from monitoring.inventory.build import load_inventory
-from monitoring.lint.promql import parsed, selectors
+from monitoring.kinds import KINDS
 from monitoring.lint.model import parse_rule_file
+from monitoring.lint.promql import parsed, selectors
 from monitoring.metric_catalog import SYNTHETIC_CATALOG, load_catalog
 from monitoring.model import Inventory
-from monitoring.kinds import KINDS
 from monitoring.rule_packs import RulePackError, _kind_problems, _schema_problems, available_packs, load_pack
-from servers import tool
 
 ROOT = Path(__file__).resolve().parent.parent
 GENERATED = ROOT / "generated"
@@ -57,13 +57,17 @@ def test_generated_rules_match_the_committed_goldens(inventory: Inventory) -> No
 
 def test_promtool_check_rules_with_default_lint(written: Path) -> None:
     files = sorted(str(p) for p in (written / "prometheus" / "rules").glob("*.yml"))
-    done = subprocess.run([tool("promtool"), "check", "rules", *files], capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [tool("promtool"), "check", "rules", *files], capture_output=True, text=True, check=False
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_promtool_unit_tests_fire_every_alert(written: Path) -> None:
     files = sorted(str(p) for p in (written / "prometheus" / "tests").glob("*.yml"))
-    done = subprocess.run([tool("promtool"), "test", "rules", *files], capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [tool("promtool"), "test", "rules", *files], capture_output=True, text=True, check=False
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -85,7 +89,9 @@ def test_every_alert_carries_routing_labels_and_annotations(written: Path) -> No
         for test in yaml.safe_load(tests_path.read_text())["tests"]:
             for expected in test["alert_rule_test"][0]["exp_alerts"]:
                 assert {"severity", "team", "domain", "service"} <= set(expected["exp_labels"]), test["name"]
-                assert {"summary", "description", "runbook_url", "dashboard"} == set(expected["exp_annotations"])
+                assert {"summary", "description", "runbook_url", "dashboard"} == set(
+                    expected["exp_annotations"]
+                )
                 assert "{{" not in "".join(expected["exp_annotations"].values())
 
 
@@ -115,7 +121,10 @@ def test_a_fleet_wide_override_changes_the_rule_not_the_rule_count(inventory: In
         dataclasses.replace(s, thresholds={**s.thresholds, "min_hit_ratio": 0.5}) if s.kind == "redis" else s
         for s in inventory.services
     )
-    fleet = {**inventory.fleet_thresholds, "redis": {**inventory.fleet_thresholds["redis"], "min_hit_ratio": 0.5}}
+    fleet = {
+        **inventory.fleet_thresholds,
+        "redis": {**inventory.fleet_thresholds["redis"], "min_hit_ratio": 0.5},
+    }
     changed = dataclasses.replace(inventory, services=services, fleet_thresholds=fleet)
     rules = next(a for a in rule_files(changed) if a.path == "prometheus/rules/redis.rules.yml").data
     hit = [r for r in rules["groups"][0]["rules"] if r.get("alert") == "RedisHitRatioLow"]
@@ -137,9 +146,14 @@ def test_exporter_traps_are_avoided() -> None:
     assert 'redis_memory_max_bytes{job="redis"} > 0' in redis
     pg = " ".join(a.expr for a in load_pack("postgresql").alerts)
     assert "pg_replication_lag_seconds{" in pg
-    kafka = " ".join([*(r.expr for r in load_pack("kafka").recording_rules), *(a.expr for a in load_pack("kafka").alerts)])
-    for name in ('kafka_server_ReplicaManager_Value{job="kafka-jmx", name="UnderReplicatedPartitions"}',
-                 'name="OfflinePartitionsCount"', 'name="SumOffsetLag"'):
+    kafka = " ".join(
+        [*(r.expr for r in load_pack("kafka").recording_rules), *(a.expr for a in load_pack("kafka").alerts)]
+    )
+    for name in (
+        'kafka_server_ReplicaManager_Value{job="kafka-jmx", name="UnderReplicatedPartitions"}',
+        'name="OfflinePartitionsCount"',
+        'name="SumOffsetLag"',
+    ):
         assert name in kafka
 
 
@@ -148,7 +162,9 @@ def test_every_metric_of_generated_rules_is_in_the_exporter_catalog(written: Pat
     text = (written / "prometheus" / "rules" / f"{kind}.rules.yml").read_text()
     rule_file = parse_rule_file(text, kind)
     recorded = {r.name for r in rule_file.rules if r.kind == "record"}
-    catalog = {name for exporter in (*KINDS[kind].catalogs, SYNTHETIC_CATALOG) for name in load_catalog(exporter)}
+    catalog = {
+        name for exporter in (*KINDS[kind].catalogs, SYNTHETIC_CATALOG) for name in load_catalog(exporter)
+    }
     used = {s.name for rule in rule_file.rules for s in selectors(parsed(rule)) if s.name}
     assert used - recorded, "no exporter metric found: the test would pass vacuously"
     assert sorted(used - recorded - catalog) == []
@@ -168,9 +184,15 @@ def test_pack_validation_names_the_problem() -> None:
 @pytest.mark.parametrize(
     ("function", "value", "text"),
     [
-        (humanize, 0.029, "29m"), (humanize, 2_690_000, "2.69M"), (humanize, 0, "0"), (humanize, 1234.5, "1.234k"),
-        (humanize_percentage, 0.029, "2.9%"), (humanize_percentage, 0.95, "95%"),
-        (humanize_duration, 120, "2m 0s"), (humanize_duration, 90061, "1d 1h 1m 1s"), (humanize_duration, 0.5, "500ms"),
+        (humanize, 0.029, "29m"),
+        (humanize, 2_690_000, "2.69M"),
+        (humanize, 0, "0"),
+        (humanize, 1234.5, "1.234k"),
+        (humanize_percentage, 0.029, "2.9%"),
+        (humanize_percentage, 0.95, "95%"),
+        (humanize_duration, 120, "2m 0s"),
+        (humanize_duration, 90061, "1d 1h 1m 1s"),
+        (humanize_duration, 0.5, "500ms"),
         (humanize1024, 1536, "1.5ki"),
     ],
 )
@@ -179,6 +201,9 @@ def test_humanizers_match_prometheus(function: object, value: float, text: str) 
 
 
 def test_expand_rejects_what_it_cannot_predict() -> None:
-    assert expand("{{ $labels.service }} at {{ $value | humanizePercentage }}", {"service": "s"}, 0.5) == "s at 50%"
+    assert (
+        expand("{{ $labels.service }} at {{ $value | humanizePercentage }}", {"service": "s"}, 0.5)
+        == "s at 50%"
+    )
     with pytest.raises(ValueError, match="outside the supported subset"):
-        expand("{{ $value | printf \"%.2f\" }}", {}, 1.0)
+        expand('{{ $value | printf "%.2f" }}', {}, 1.0)

@@ -62,7 +62,11 @@ def render_kind(pack: RulePack, inventory: Inventory) -> tuple[dict[str, Any], d
     """The rule file and the promtool test file of one kind."""
     services = tuple(sorted((s for s in inventory.services if s.kind == pack.kind), key=lambda s: s.name))
     rules: list[dict[str, Any]] = [
-        {"record": r.record, "expr": _fold(r.expr), **({"labels": dict(sorted(r.labels.items()))} if r.labels else {})}
+        {
+            "record": r.record,
+            "expr": _fold(r.expr),
+            **({"labels": dict(sorted(r.labels.items()))} if r.labels else {}),
+        }
         for r in pack.recording_rules
     ]
     tests: list[dict[str, Any]] = []
@@ -131,7 +135,9 @@ def _substitute(template: str, variables: Mapping[str, str]) -> str:
     def replace(match: re.Match[str]) -> str:
         name = match.group(1)
         if name not in variables:
-            raise KeyError(f"placeholder ${{{name}}} is not defined here (have: {', '.join(sorted(variables))})")
+            raise KeyError(
+                f"placeholder ${{{name}}} is not defined here (have: {', '.join(sorted(variables))})"
+            )
         return variables[name]
 
     return _PLACEHOLDER.sub(replace, template)
@@ -142,7 +148,9 @@ def _fold(expr: str) -> str:
     return "\n".join(line.rstrip() for line in expr.strip().splitlines())
 
 
-def _annotations(alert: AlertTemplate, kind: str, variables: Mapping[str, str], settings: Settings) -> dict[str, str]:
+def _annotations(
+    alert: AlertTemplate, kind: str, variables: Mapping[str, str], settings: Settings
+) -> dict[str, str]:
     runbook = settings.runbook_url.replace("{kind}", kind).replace("{alertname}", alert.alert)
     return {
         "summary": _substitute(alert.summary, variables).strip(),
@@ -214,7 +222,12 @@ def _values(template: str, variables: Mapping[str, float]) -> str:
 
 
 def _input_series(
-    alert: AlertTemplate, kind: str, service: Service, settings: Settings, firing: bool, variables: Mapping[str, float]
+    alert: AlertTemplate,
+    kind: str,
+    service: Service,
+    settings: Settings,
+    firing: bool,
+    variables: Mapping[str, float],
 ) -> list[dict[str, str]]:
     return [
         {
@@ -232,7 +245,9 @@ def _kept_labels(alert: AlertTemplate, kind: str, service: Service, settings: Se
     return {name: first[name] for name in sorted(names)}
 
 
-def _expected_alert(rule: Mapping[str, Any], series_labels: Mapping[str, str], value: float) -> dict[str, Any]:
+def _expected_alert(
+    rule: Mapping[str, Any], series_labels: Mapping[str, str], value: float
+) -> dict[str, Any]:
     return {
         "exp_labels": dict(sorted({**series_labels, **rule["labels"]}.items())),
         "exp_annotations": {
@@ -241,8 +256,9 @@ def _expected_alert(rule: Mapping[str, Any], series_labels: Mapping[str, str], v
     }
 
 
-def _test_case(name: str, series: list[dict[str, str]], alert: str, eval_minutes: int,
-               expected: list[dict[str, Any]]) -> dict[str, Any]:
+def _test_case(
+    name: str, series: list[dict[str, str]], alert: str, eval_minutes: int, expected: list[dict[str, Any]]
+) -> dict[str, Any]:
     return {
         "name": name,
         "interval": f"{TEST_INTERVAL_MINUTES}m",
@@ -269,14 +285,18 @@ def _group_tests(
     return [
         _test_case(
             f"{alert.alert}{scope} fires for {service.name}",
-            _input_series(alert, kind, service, settings, True, {**threshold, "value": firing_value, "n": samples}),
+            _input_series(
+                alert, kind, service, settings, True, {**threshold, "value": firing_value, "n": samples}
+            ),
             alert.alert,
             eval_minutes,
             [_expected_alert(rule, kept, firing_value)],
         ),
         _test_case(
             f"{alert.alert}{scope} stays quiet for {service.name}",
-            _input_series(alert, kind, service, settings, False, {**threshold, "value": quiet_value, "n": samples}),
+            _input_series(
+                alert, kind, service, settings, False, {**threshold, "value": quiet_value, "n": samples}
+            ),
             alert.alert,
             eval_minutes,
             [],
@@ -302,10 +322,17 @@ def _per_domain(
         rule = _alert_rule(alert, kind, {"domain": domain.name, "team": domain.team}, settings, None)
         rules.append(rule)
         expected.append(_expected_alert(rule, _kept_labels(alert, kind, service, settings), 1.0))
-        quiet_series += _input_series(alert, kind, service, settings, False, {"value": quiet_value, "n": samples})
+        quiet_series += _input_series(
+            alert, kind, service, settings, False, {"value": quiet_value, "n": samples}
+        )
     tests = [
         _test_case(f"{alert.alert} fires with no target", [], alert.alert, eval_minutes, expected),
-        _test_case(f"{alert.alert} stays quiet with one target per domain", quiet_series, alert.alert,
-                   eval_minutes, []),
+        _test_case(
+            f"{alert.alert} stays quiet with one target per domain",
+            quiet_series,
+            alert.alert,
+            eval_minutes,
+            [],
+        ),
     ]
     return rules, tests

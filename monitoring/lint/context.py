@@ -24,14 +24,19 @@ def job_catalogs() -> dict[str, tuple[str, ...]]:
     return {job: kind.catalogs for kind in KINDS.values() for job in kind.jobs}
 
 
+def all_catalogs() -> Mapping[str, CatalogEntry]:
+    return merged_catalog(tuple(available_catalogs()))
+
+
 @dataclass(frozen=True)
 class LintContext:
     recorded: frozenset[str]
     catalogs_by_job: Mapping[str, tuple[str, ...]]
+    everything: Mapping[str, CatalogEntry]
 
     def catalog_scope(self, selector: Selector) -> tuple[str | None, Mapping[str, CatalogEntry]]:
         """The job a selector names (None if unknown) and the catalog its metric must be in."""
         job = selector.equal("job")
         if job is not None and job in self.catalogs_by_job:
             return job, merged_catalog(self.catalogs_by_job[job])
-        return None, merged_catalog(tuple(available_catalogs()))
+        return None, self.everything

@@ -10,9 +10,17 @@ from typing import Any
 import yaml
 
 try:
-    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader
-except AttributeError:  # PyYAML built without libyaml
-    _Loader = yaml.SafeLoader
+    from yaml.cyaml import CParser as _Parser
+except ImportError:  # PyYAML built without libyaml: the pure-Python loader, slower
+    _Parser = yaml.SafeLoader  # type: ignore[misc,assignment]
+
+
+class _Loader(_Parser, yaml.resolver.BaseResolver):
+    """libyaml's parser composing nodes, without implicit tags: rule files hold only text."""
+
+    def __init__(self, stream: str) -> None:
+        _Parser.__init__(self, stream)
+        yaml.resolver.BaseResolver.__init__(self)
 
 SEVERITIES = ("error", "warning")
 _DISABLE_COMMENT = re.compile(r"#\s*mac-lint\s+disable\s+([\w/,\s-]+)")
@@ -51,7 +59,6 @@ class Rule:
     annotations: dict[str, str]
     value_nodes: dict[str, yaml.Node]
     start_line: int
-    end_line: int
     disabled: set[str] = field(default_factory=set)
     parsed: Any = None
     parse_error: str | None = None
@@ -78,10 +85,15 @@ def mapping_items(node: yaml.Node) -> Iterator[tuple[str, yaml.Node, yaml.Node]]
 
 
 def scalar_map(node: yaml.Node | None) -> dict[str, str]:
-    return {
-        key: str(value.value)
-        for key, _key_node, value in mapping_items(node) if isinstance(value, yaml.ScalarNode)
-    } if node is not None else {}
+    return (
+        {
+            key: str(value.value)
+            for key, _key_node, value in mapping_items(node)
+            if isinstance(value, yaml.ScalarNode)
+        }
+        if node is not None
+        else {}
+    )
 
 
 def parse_rule_file(text: str, path: str) -> RuleFile:
@@ -92,12 +104,29 @@ def parse_rule_file(text: str, path: str) -> RuleFile:
         mark = error.problem_mark or error.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
         message = " ".join(filter(None, [error.context, error.problem]))
-        return RuleFile(path, text, None, [], Finding(path, line, col, "yaml/parse", "error",
-                                                      f"YAML does not parse: {message}",
-                                                      "fix the YAML syntax at this position"))
+        return RuleFile(
+            path,
+            text,
+            None,
+            [],
+            Finding(
+                path,
+                line,
+                col,
+                "yaml/parse",
+                "error",
+                f"YAML does not parse: {message}",
+                "fix the YAML syntax at this position",
+            ),
+        )
     except yaml.YAMLError as error:
-        return RuleFile(path, text, None, [], Finding(path, 1, 1, "yaml/parse", "error",
-                                                      f"YAML does not parse: {error}", ""))
+        return RuleFile(
+            path,
+            text,
+            None,
+            [],
+            Finding(path, 1, 1, "yaml/parse", "error", f"YAML does not parse: {error}", ""),
+        )
     rules = list(_rules(root)) if root is not None else []
     _attach_disable_comments(text, rules)
     return RuleFile(path, text, root, rules)
@@ -144,18 +173,17 @@ def _rule(node: yaml.Node, group: str) -> Rule | None:
         annotations=scalar_map(values.get("annotations")),
         value_nodes=values,
         start_line=node.start_mark.line + 1,
-        end_line=_last_line(node),
     )
 
 
-def _last_line(node: yaml.Node) -> int:
+def last_line(node: yaml.Node) -> int:
     """1-based line of the node's last character (a block scalar ends at the next line's start)."""
     if isinstance(node, yaml.ScalarNode):
         return node.end_mark.line + (0 if node.end_mark.column == 0 else 1)
     children: list[yaml.Node] = (
         [n for pair in node.value for n in pair] if isinstance(node, yaml.MappingNode) else list(node.value)
     )
-    return max((_last_line(child) for child in children), default=node.start_mark.line + 1)
+    return max((last_line(child) for child in children), default=node.start_mark.line + 1)
 
 
 def _attach_disable_comments(text: str, rules: list[Rule]) -> None:
@@ -168,6 +196,6 @@ def _attach_disable_comments(text: str, rules: list[Rule]) -> None:
             continue
         ids = {part.strip() for part in re.split(r"[,\s]+", match.group(1)) if part.strip()}
         for rule in rules:
-            if rule.start_line - 1 <= number <= rule.end_line:
+            if rule.start_line - 1 <= number <= last_line(rule.node):
                 rule.disabled |= ids
                 break

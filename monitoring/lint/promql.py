@@ -12,8 +12,22 @@ import promql_parser
 from monitoring.lint.model import Position, Rule
 
 _RANGE_VECTOR_ARGS = frozenset({"absent_over_time"})
-_NO_LABELS = frozenset({"vector", "scalar", "time", "pi", "day_of_month", "day_of_week", "day_of_year",
-                        "days_in_month", "hour", "minute", "month", "year"})
+_NO_LABELS = frozenset(
+    {
+        "vector",
+        "scalar",
+        "time",
+        "pi",
+        "day_of_month",
+        "day_of_week",
+        "day_of_year",
+        "days_in_month",
+        "hour",
+        "minute",
+        "month",
+        "year",
+    }
+)
 _SET_OPERATORS = frozenset({"and", "unless"})
 _QUOTED = re.compile(r"'([^']+)'")
 
@@ -118,7 +132,9 @@ def _call_lost(node: Any, wanted: frozenset[str]) -> frozenset[str]:
             kept = {m.name for m in selector(target).matchers if m.op == "="}
             return wanted - kept
         return wanted
-    vector_args = [a for a in node.args if not isinstance(a, promql_parser.NumberLiteral | promql_parser.StringLiteral)]
+    vector_args = [
+        a for a in node.args if not isinstance(a, promql_parser.NumberLiteral | promql_parser.StringLiteral)
+    ]
     if not vector_args:
         return wanted
     lost = lost_labels(vector_args[0], wanted)
@@ -173,7 +189,7 @@ def expr_position(rule: Rule, text: str, offset: int = 0) -> Position:
     start = Position(node.start_mark.line + 1, node.start_mark.column + 1)
     if node.style in ("|", ">"):
         # Literal and folded blocks both join their source lines with one character.
-        source_lines = text.splitlines()[start.line:]
+        source_lines = text.splitlines()[start.line :]
         consumed = 0
         for index, source in enumerate(source_lines):
             content = source.lstrip(" ")

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from monitoring.lint.checks import CHECKS
-from monitoring.lint.context import LintContext, job_catalogs
-from monitoring.lint.model import Finding, RuleFile, parse_rule_file
+from monitoring.lint.context import LintContext, all_catalogs, job_catalogs
+from monitoring.lint.model import Finding, parse_rule_file
 
 
 @dataclass(frozen=True)
@@ -23,12 +23,15 @@ def lint_texts(sources: Sequence[tuple[str, str]], disabled: Iterable[str] = ())
     context = LintContext(
         recorded=frozenset(rule.name for file in files for rule in file.rules if rule.kind == "record"),
         catalogs_by_job=job_catalogs(),
+        everything=all_catalogs(),
     )
     off = frozenset(disabled)
     checks = [check for check in CHECKS if check.id not in off]
     findings: list[Finding] = []
     for file in files:
-        spans = [(rule.start_line - 1, rule.end_line, rule.disabled) for rule in file.rules if rule.disabled]
+        spans = [
+            (rule.start_line - 1, last_line(rule.node), rule.disabled) for rule in file.rules if rule.disabled
+        ]
         for check in checks:
             findings += [f for f in check.run(file, context) if not _disabled_here(f, spans)]
     return sorted(findings)

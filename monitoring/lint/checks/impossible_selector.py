@@ -6,10 +6,9 @@ import re
 from collections.abc import Iterator
 
 from monitoring.lint.checks.base import RuleCheck
-from monitoring.lint.context import LintContext, merged_catalog
+from monitoring.lint.context import LintContext
 from monitoring.lint.model import Finding, Rule, RuleFile
-from monitoring.lint.promql import name_offset, Selector, expr_position, parsed, selectors
-from monitoring.metric_catalog import available_catalogs
+from monitoring.lint.promql import Selector, expr_position, name_offset, parsed, selectors
 
 
 def _regex_matches(pattern: str, value: str) -> bool | None:
@@ -49,19 +48,23 @@ class ImpossibleSelector(RuleCheck):
         tree = parsed(rule)
         if tree is None:
             return
-        everything = merged_catalog(tuple(available_catalogs()))
         for target in selectors(tree):
             offset = name_offset(rule.expr, target.name)
             where = expr_position(rule, file.text, offset)
             for reason in contradictions(target):
-                yield self.finding(file, where, f"selector {target.name or ''}{{...}} can never match: {reason}",
-                                   "drop or correct one of the matchers")
+                yield self.finding(
+                    file,
+                    where,
+                    f"selector {target.name or ''}{{...}} can never match: {reason}",
+                    "drop or correct one of the matchers",
+                )
             if target.name is None or target.name in context.recorded:
                 continue
             job, scope = context.catalog_scope(target)
-            if job is not None and target.name not in scope and target.name in everything:
+            if job is not None and target.name not in scope and target.name in context.everything:
                 yield self.finding(
-                    file, where,
+                    file,
+                    where,
                     f'{target.name} is never emitted by job "{job}" '
                     f"(exporters: {', '.join(context.catalogs_by_job[job])})",
                     "select the job whose exporter emits this metric",

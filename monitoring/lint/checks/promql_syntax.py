@@ -18,5 +18,9 @@ class PromqlSyntax(RuleCheck):
         if rule.expr is None or not rule.expr.strip() or parsed(rule) is not None or rule.parse_error is None:
             return
         where = expr_position(rule, file.text, error_offset(rule.expr, rule.parse_error))
-        yield self.finding(file, where, f"PromQL does not parse: {rule.parse_error}",
-                           "check brackets, quotes and function arguments; `promtool check rules` agrees")
+        yield self.finding(
+            file,
+            where,
+            f"PromQL does not parse: {rule.parse_error}",
+            "check brackets, quotes and function arguments; `promtool check rules` agrees",
+        )

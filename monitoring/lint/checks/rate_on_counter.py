@@ -1,4 +1,4 @@
-"""promql/rate-on-counter: rate(), irate() and increase() only on counters; delta()/deriv() not on counters."""
+"""promql/rate-on-counter: rate(), irate(), increase() on counters only; delta(), deriv() not on them."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import promql_parser
 from monitoring.lint.checks.base import RuleCheck
 from monitoring.lint.context import LintContext
 from monitoring.lint.model import Finding, Rule, RuleFile
-from monitoring.lint.promql import name_offset, expr_position, parsed, selector, walk
+from monitoring.lint.promql import expr_position, name_offset, parsed, selector, walk
 
 COUNTER_FUNCTIONS = frozenset({"rate", "irate", "increase"})
 GAUGE_FUNCTIONS = frozenset({"delta", "deriv", "predict_linear", "idelta"})
@@ -41,13 +41,15 @@ class RateOnCounter(RuleCheck):
             offset = name_offset(rule.expr, target.name)
             if function in COUNTER_FUNCTIONS and entry.type == "gauge":
                 yield self.finding(
-                    file, expr_position(rule, file.text, offset),
+                    file,
+                    expr_position(rule, file.text, offset),
                     f"{function}() of {target.name}, which is a gauge: the result is meaningless",
                     "use deriv() or delta() for a gauge's change, or select the counter (usually ..._total)",
                 )
             elif function in GAUGE_FUNCTIONS and entry.type == "counter":
                 yield self.finding(
-                    file, expr_position(rule, file.text, offset),
+                    file,
+                    expr_position(rule, file.text, offset),
                     f"{function}() of {target.name}, which is a counter: resets make it wrong",
                     "use rate() or increase() on counters",
                 )

@@ -21,6 +21,9 @@ class RuleAnnotations(RuleCheck):
         missing = [name for name in REQUIRED_ANNOTATIONS if not rule.annotations.get(name, "").strip()]
         if missing:
             node = rule.value_nodes.get("annotations")
-            yield self.finding(file, position(node) if node is not None else rule.name_pos,
-                               f"alert {rule.name} lacks annotation(s) {', '.join(missing)}",
-                               "the on-call reads these first; runbook_url links what to do")
+            yield self.finding(
+                file,
+                position(node) if node is not None else rule.name_pos,
+                f"alert {rule.name} lacks annotation(s) {', '.join(missing)}",
+                "the on-call reads these first; runbook_url links what to do",
+            )

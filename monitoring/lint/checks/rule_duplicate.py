@@ -19,7 +19,8 @@ class RuleDuplicate(Check):
             key = (rule.kind, rule.name, frozenset(rule.labels.items()))
             if key in seen:
                 yield self.finding(
-                    file, rule.name_pos,
+                    file,
+                    rule.name_pos,
                     f"{rule.kind} {rule.name} with the same labels is already defined on line {seen[key]}",
                     "merge the rules, or tell them apart with a label (e.g. the threshold group)",
                 )

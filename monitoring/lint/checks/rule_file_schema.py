@@ -33,18 +33,28 @@ class RuleFileSchema(Check):
         if root is None:
             return
         if not isinstance(root, yaml.MappingNode):
-            yield self.finding(file, position(root), "a rule file is a mapping with a `groups` list",
-                               "start the file with `groups:`")
+            yield self.finding(
+                file,
+                position(root),
+                "a rule file is a mapping with a `groups` list",
+                "start the file with `groups:`",
+            )
             return
         fields = {}
         for key, key_node, value in mapping_items(root):
             fields[key] = value
             if key not in _FILE_KEYS:
-                yield self.finding(file, position(key_node), f"unknown top-level field {key!r}",
-                                   "a rule file has only `groups`")
+                yield self.finding(
+                    file,
+                    position(key_node),
+                    f"unknown top-level field {key!r}",
+                    "a rule file has only `groups`",
+                )
         groups = fields.get("groups")
         if groups is None:
-            yield self.finding(file, position(root), "missing `groups`", "add `groups:` with a list of groups")
+            yield self.finding(
+                file, position(root), "missing `groups`", "add `groups:` with a list of groups"
+            )
             return
         if not isinstance(groups, yaml.SequenceNode):
             yield self.finding(file, position(groups), "`groups` must be a list", "")
@@ -61,23 +71,39 @@ class RuleFileSchema(Check):
         for key, key_node, value in mapping_items(group):
             fields[key] = value
             if key not in _GROUP_KEYS:
-                yield self.finding(file, position(key_node), f"unknown group field {key!r}",
-                                   f"one of {', '.join(sorted(_GROUP_KEYS))}")
+                yield self.finding(
+                    file,
+                    position(key_node),
+                    f"unknown group field {key!r}",
+                    f"one of {', '.join(sorted(_GROUP_KEYS))}",
+                )
         name = fields.get("name")
         if not isinstance(name, yaml.ScalarNode) or not str(name.value):
             yield self.finding(file, position(group), "group without a `name`", "name every group")
         elif str(name.value) in names:
-            yield self.finding(file, position(name), f"group name {name.value!r} is used twice in this file",
-                               "group names must be unique per file")
+            yield self.finding(
+                file,
+                position(name),
+                f"group name {name.value!r} is used twice in this file",
+                "group names must be unique per file",
+            )
         else:
             names.add(str(name.value))
         interval = fields.get("interval")
-        if interval is not None and not (isinstance(interval, yaml.ScalarNode) and valid_duration(str(interval.value))):
-            yield self.finding(file, position(interval), "`interval` is not a duration", "e.g. 30s, 1m, 1h30m")
+        if interval is not None and not (
+            isinstance(interval, yaml.ScalarNode) and valid_duration(str(interval.value))
+        ):
+            yield self.finding(
+                file, position(interval), "`interval` is not a duration", "e.g. 30s, 1m, 1h30m"
+            )
         rules = fields.get("rules")
         if not isinstance(rules, yaml.SequenceNode):
-            yield self.finding(file, position(rules if rules is not None else group),
-                               "group without a `rules` list", "add `rules:` with alert or record rules")
+            yield self.finding(
+                file,
+                position(rules if rules is not None else group),
+                "group without a `rules` list",
+                "add `rules:` with alert or record rules",
+            )
             return
         for rule in rules.value:
             yield from self._rule(file, rule)
@@ -90,8 +116,12 @@ class RuleFileSchema(Check):
         for key, key_node, value in mapping_items(rule):
             fields[key] = value
             if key not in _RULE_KEYS:
-                yield self.finding(file, position(key_node), f"unknown rule field {key!r}",
-                                   f"one of {', '.join(sorted(_RULE_KEYS))}")
+                yield self.finding(
+                    file,
+                    position(key_node),
+                    f"unknown rule field {key!r}",
+                    f"one of {', '.join(sorted(_RULE_KEYS))}",
+                )
         if ("alert" in fields) == ("record" in fields):
             yield self.finding(file, position(rule), "a rule needs exactly one of `alert` and `record`", "")
             return
@@ -99,22 +129,34 @@ class RuleFileSchema(Check):
         name = fields[kind]
         name_text = str(name.value) if isinstance(name, yaml.ScalarNode) else ""
         if kind == "record" and not METRIC_NAME.match(name_text):
-            yield self.finding(file, position(name), f"record name {name_text!r} is not a valid metric name",
-                               "use level:metric:operations, e.g. service:redis_keyspace_hit_ratio:rate5m")
+            yield self.finding(
+                file,
+                position(name),
+                f"record name {name_text!r} is not a valid metric name",
+                "use level:metric:operations, e.g. service:redis_keyspace_hit_ratio:rate5m",
+            )
         if kind == "alert" and not name_text:
             yield self.finding(file, position(name), "empty alert name", "")
         expr = fields.get("expr")
         if not isinstance(expr, yaml.ScalarNode) or not str(expr.value).strip():
-            yield self.finding(file, position(expr if expr is not None else rule), "rule without an `expr`",
-                               "every rule needs a PromQL expression")
+            yield self.finding(
+                file,
+                position(expr if expr is not None else rule),
+                "rule without an `expr`",
+                "every rule needs a PromQL expression",
+            )
         if kind == "record":
             for key in _ALERT_ONLY:
                 if key in fields:
-                    yield self.finding(file, position(fields[key]), f"`{key}` is only valid on alerting rules", "")
+                    yield self.finding(
+                        file, position(fields[key]), f"`{key}` is only valid on alerting rules", ""
+                    )
         for key in ("for", "keep_firing_for"):
-            value = fields.get(key)
-            if value is not None and not (isinstance(value, yaml.ScalarNode) and valid_duration(str(value.value))):
-                yield self.finding(file, position(value), f"`{key}` is not a duration", "e.g. 5m")
+            duration = fields.get(key)
+            if duration is not None and not (
+                isinstance(duration, yaml.ScalarNode) and valid_duration(str(duration.value))
+            ):
+                yield self.finding(file, position(duration), f"`{key}` is not a duration", "e.g. 5m")
         for key in ("labels", "annotations"):
             if key in fields:
                 yield from self._string_map(file, fields[key], key)
@@ -125,7 +167,11 @@ class RuleFileSchema(Check):
             return
         for key, key_node, value in mapping_items(node):
             if not LABEL_NAME.match(key):
-                yield self.finding(file, position(key_node), f"{what[:-1]} name {key!r} is invalid",
-                                   "names match [a-zA-Z_][a-zA-Z0-9_]*")
+                yield self.finding(
+                    file,
+                    position(key_node),
+                    f"{what[:-1]} name {key!r} is invalid",
+                    "names match [a-zA-Z_][a-zA-Z0-9_]*",
+                )
             if not isinstance(value, yaml.ScalarNode):
                 yield self.finding(file, position(value), f"{what[:-1]} {key!r} must be a string", "")

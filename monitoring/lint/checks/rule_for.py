@@ -21,8 +21,16 @@ class RuleFor(RuleCheck):
         if rule.kind != "alert":
             return
         if rule.for_ is None:
-            yield self.finding(file, rule.name_pos, f"alert {rule.name} has no `for`: it fires on the first bad evaluation",
-                               "add `for: 5m` (or what the condition needs)")
+            yield self.finding(
+                file,
+                rule.name_pos,
+                f"alert {rule.name} has no `for`: it fires on the first bad evaluation",
+                "add `for: 5m` (or what the condition needs)",
+            )
         elif _ZERO.match(rule.for_.strip()):
-            yield self.finding(file, rule.name_pos, f"alert {rule.name} has `for: {rule.for_}`",
-                               "use a non-zero `for`, e.g. 1m")
+            yield self.finding(
+                file,
+                rule.name_pos,
+                f"alert {rule.name} has `for: {rule.for_}`",
+                "use a non-zero `for`, e.g. 1m",
+            )

@@ -1,4 +1,4 @@
-"""rule/labels: alerts carry a valid severity, and the expression keeps team, domain and service for routing."""
+"""rule/labels: alerts have a valid severity and keep team, domain and service for routing."""
 
 from __future__ import annotations
 
@@ -24,18 +24,28 @@ class RuleLabels(RuleCheck):
         where = position(labels_node) if labels_node is not None else rule.name_pos
         severity = rule.labels.get("severity")
         if severity is None:
-            yield self.finding(file, where, f"alert {rule.name} has no severity label",
-                               f"add labels: {{severity: ...}} with one of {', '.join(SEVERITIES)}")
+            yield self.finding(
+                file,
+                where,
+                f"alert {rule.name} has no severity label",
+                f"add labels: {{severity: ...}} with one of {', '.join(SEVERITIES)}",
+            )
         elif severity not in SEVERITIES:
-            yield self.finding(file, where, f"severity {severity!r} of alert {rule.name} is not one of "
-                               f"{', '.join(SEVERITIES)}", "Alertmanager routes on these values")
+            yield self.finding(
+                file,
+                where,
+                f"severity {severity!r} of alert {rule.name} is not one of {', '.join(SEVERITIES)}",
+                "Alertmanager routes on these values",
+            )
         tree = parsed(rule)
         if tree is None:
             return
         dropped = sorted(lost_labels(tree, ROUTING_LABELS) - set(rule.labels))
         if dropped:
             yield self.finding(
-                file, expr_position(rule, file.text), f"alert {rule.name} loses label(s) {', '.join(dropped)}: "
+                file,
+                expr_position(rule, file.text),
+                f"alert {rule.name} loses label(s) {', '.join(dropped)}: "
                 "its expression aggregates or joins them away, so the alert cannot be routed",
                 "keep them in `by (...)` / `on (...)`, or set them under labels",
             )

@@ -10,13 +10,58 @@ from monitoring.lint.checks.base import RuleCheck
 from monitoring.lint.context import LintContext
 from monitoring.lint.model import Finding, Position, Rule, RuleFile, mapping_items, position
 
-GO_FUNCTIONS = frozenset({"and", "call", "html", "index", "slice", "js", "len", "not", "or", "print", "printf",
-                          "println", "urlquery", "eq", "ge", "gt", "le", "lt", "ne"})
-PROMETHEUS_FUNCTIONS = frozenset({
-    "query", "first", "label", "value", "strvalue", "args", "reReplaceAll", "safeHtml", "match", "title",
-    "toUpper", "toLower", "graphLink", "tableLink", "sortByLabel", "humanizeTimestamp", "toTime", "pathPrefix",
-    "externalURL", "parseDuration", "stripPort", "stripDomain", "toDuration", "now", *HUMANIZERS,
-})
+GO_FUNCTIONS = frozenset(
+    {
+        "and",
+        "call",
+        "html",
+        "index",
+        "slice",
+        "js",
+        "len",
+        "not",
+        "or",
+        "print",
+        "printf",
+        "println",
+        "urlquery",
+        "eq",
+        "ge",
+        "gt",
+        "le",
+        "lt",
+        "ne",
+    }
+)
+PROMETHEUS_FUNCTIONS = frozenset(
+    {
+        "query",
+        "first",
+        "label",
+        "value",
+        "strvalue",
+        "args",
+        "reReplaceAll",
+        "safeHtml",
+        "match",
+        "title",
+        "toUpper",
+        "toLower",
+        "graphLink",
+        "tableLink",
+        "sortByLabel",
+        "humanizeTimestamp",
+        "toTime",
+        "pathPrefix",
+        "externalURL",
+        "parseDuration",
+        "stripPort",
+        "stripDomain",
+        "toDuration",
+        "now",
+        *HUMANIZERS,
+    }
+)
 CONSTANTS = frozenset({"nil", "true", "false"})
 OPENERS = frozenset({"if", "range", "with", "define", "block"})
 PREDEFINED_VARIABLES = frozenset({"", "labels", "value", "externalLabels", "externalURL"})
@@ -60,7 +105,11 @@ def _tokens(body: str) -> tuple[list[tuple[str, str]], str]:
         match = _TOKEN.match(body, position)
         if match is None or match.end() == position:
             break
-        kind = next(k for k in ("string", "number", "variable", "field", "ident", "punct") if match.group(k) is not None)
+        kind = next(
+            k
+            for k in ("string", "number", "variable", "field", "ident", "punct")
+            if match.group(k) is not None
+        )
         tokens.append((kind, match.group(kind)))
         position = match.end()
     return tokens, body[position:].strip()
@@ -124,8 +173,12 @@ class TemplateSyntax(RuleCheck):
                 if "{{" not in text:
                     continue
                 for problem in template_problems(text):
-                    yield self.finding(file, self._where(rule, section, name), f"{section[:-1]} {name}: {problem}",
-                                       "Prometheus would fail to expand this template when the alert fires")
+                    yield self.finding(
+                        file,
+                        self._where(rule, section, name),
+                        f"{section[:-1]} {name}: {problem}",
+                        "Prometheus would fail to expand this template when the alert fires",
+                    )
 
     def _where(self, rule: Rule, section: str, name: str) -> Position:
         for key, _key_node, value in mapping_items(rule.value_nodes[section]):

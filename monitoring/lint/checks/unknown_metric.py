@@ -6,10 +6,9 @@ import difflib
 from collections.abc import Iterator
 
 from monitoring.lint.checks.base import RuleCheck
-from monitoring.lint.context import LintContext, merged_catalog
+from monitoring.lint.context import LintContext
 from monitoring.lint.model import Finding, Rule, RuleFile
-from monitoring.lint.promql import name_offset, expr_position, parsed, selectors
-from monitoring.metric_catalog import available_catalogs
+from monitoring.lint.promql import expr_position, name_offset, parsed, selectors
 
 
 class UnknownMetric(RuleCheck):
@@ -20,18 +19,20 @@ class UnknownMetric(RuleCheck):
         tree = parsed(rule)
         if tree is None:
             return
-        everything = merged_catalog(tuple(available_catalogs()))
         for target in selectors(tree):
             name = target.name
             if name is None or name in context.recorded:
                 continue
             job, scope = context.catalog_scope(target)
-            if name in scope or (job is not None and name in everything):
+            if name in scope or (job is not None and name in context.everything):
                 continue  # a metric of another job is promql/impossible-selector's finding
             where_from = f'the catalogs of job "{job}"' if job else "any metric catalog"
             close = difflib.get_close_matches(name, [*scope, *context.recorded], n=1, cutoff=0.75)
             yield self.finding(
-                file, expr_position(rule, file.text, name_offset(rule.expr, name)),
+                file,
+                expr_position(rule, file.text, name_offset(rule.expr, name)),
                 f"unknown metric {name}: not in {where_from}, nor recorded by a linted rule",
-                f"did you mean {close[0]}?" if close else "check the exporter's metric names in monitoring/catalog/",
+                f"did you mean {close[0]}?"
+                if close
+                else "check the exporter's metric names in monitoring/catalog/",
             )
