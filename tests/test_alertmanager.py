@@ -13,9 +13,7 @@ CONFIG = REPO / "generated" / "alertmanager" / "alertmanager.yml"
 
 
 def _amtool(*args: str) -> str:
-    result = subprocess.run(
-        [tool("amtool"), *args], capture_output=True, text=True, timeout=60, check=False
-    )
+    result = subprocess.run([tool("amtool"), *args], capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout.strip()
 

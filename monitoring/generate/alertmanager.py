@@ -8,6 +8,8 @@ from monitoring.artifacts import Artifact
 from monitoring.model import Inventory, Receiver
 
 GROUP_BY = ["alertname", "domain", "service"]
+SLACK_TITLE = "[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }} ({{ .CommonLabels.service }})"
+SLACK_TEXT = "{{ range .Alerts }}{{ .Annotations.summary }}\n{{ .Annotations.runbook_url }}\n{{ end }}"
 
 
 def _notifiers(receiver: Receiver, page: bool) -> dict[str, Any]:
@@ -18,8 +20,8 @@ def _notifiers(receiver: Receiver, page: bool) -> dict[str, Any]:
                 "api_url_file": receiver.slack_api_url_file,
                 "channel": receiver.slack_channel,
                 "send_resolved": True,
-                "title": '[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }} ({{ .CommonLabels.service }})',
-                "text": "{{ range .Alerts }}{{ .Annotations.summary }}\n{{ .Annotations.runbook_url }}\n{{ end }}",
+                "title": SLACK_TITLE,
+                "text": SLACK_TEXT,
             }
         ]
     if receiver.email_to:
@@ -35,7 +37,9 @@ def _notifiers(receiver: Receiver, page: bool) -> dict[str, Any]:
 
 def alertmanager_config(inventory: Inventory) -> list[Artifact]:
     settings = inventory.settings.alertmanager
-    receivers = {r.name: r for r in settings.receivers} or {settings.default_receiver: Receiver(settings.default_receiver)}
+    receivers = {r.name: r for r in settings.receivers} or {
+        settings.default_receiver: Receiver(settings.default_receiver)
+    }
     pages = {name for name, r in receivers.items() if r.pagerduty_routing_key_file}
     routes = []
     for domain in inventory.domains:

@@ -9,19 +9,8 @@ from typing import Any
 
 import yaml
 
-try:
-    from yaml.cyaml import CParser as _Parser
-except ImportError:  # PyYAML built without libyaml: the pure-Python loader, slower
-    _Parser = yaml.SafeLoader  # type: ignore[misc,assignment]
-
-
-class _Loader(_Parser, yaml.resolver.BaseResolver):
-    """libyaml's parser composing nodes, without implicit tags: rule files hold only text."""
-
-    def __init__(self, stream: str) -> None:
-        _Parser.__init__(self, stream)
-        yaml.resolver.BaseResolver.__init__(self)
-
+# libyaml's parser with no implicit tags (a rule file holds only text), pure Python without libyaml.
+_Loader: type[yaml.CBaseLoader] | type[yaml.BaseLoader] = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
 SEVERITIES = ("error", "warning")
 _DISABLE_COMMENT = re.compile(r"#\s*mac-lint\s+disable\s+([\w/,\s-]+)")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from monitoring.lint.checks import CHECKS
 from monitoring.lint.context import LintContext, all_catalogs, job_catalogs
-from monitoring.lint.model import Finding, parse_rule_file
+from monitoring.lint.model import Finding, last_line, parse_rule_file
 
 
 @dataclass(frozen=True)
