@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -51,14 +52,15 @@ def synthetic_rules(count: int) -> str:
             continue
         lines += [
             f"      - alert: Synthetic{index}",
-            f'        expr: max by (service, domain, team, env) ({gauge}{{job="{job}", service!=""}}) > {index}',
+            "        expr: max by (service, domain, team, env)"
+            f' ({gauge}{{job="{job}", service!=""}}) > {index}',
             "        for: 5m",
             "        labels:",
             "          severity: warning",
             f'          threshold: "{index}"',
             "        annotations:",
             f'          summary: "{{{{ $labels.service }}}} {gauge} is {{{{ $value | humanize }}}}"',
-            f"          description: {gauge} of {{{{ $labels.service }}}} has been above {index} for 5 minutes.",
+            f"          description: {gauge} of {{{{ $labels.service }}}} has been above {index} for 5m.",
             f"          runbook_url: https://runbooks.example/{job}#Synthetic{index}",
         ]
     return "\n".join(lines) + "\n"
@@ -67,15 +69,28 @@ def synthetic_rules(count: int) -> str:
 def must_pass(argv: list[str]) -> None:
     done = subprocess.run(argv, capture_output=True, text=True, check=False)
     if done.returncode != 0:
-        sys.exit(f"{' '.join(argv[:3])} ... failed ({done.returncode}):\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+        sys.exit(
+            f"{' '.join(argv[:3])} ... failed ({done.returncode}):\n"
+            f"{done.stdout[-2000:]}{done.stderr[-2000:]}"
+        )
 
 
 def mean_seconds(argv: list[str], runs: int) -> float:
     if shutil.which("hyperfine"):
         export = OUT / "hyperfine.json"
-        command = " ".join(argv)
+        command = shlex.join(argv)
         subprocess.run(
-            ["hyperfine", "--shell=none", "--warmup", "2", "--runs", str(runs), "--export-json", str(export), command],
+            [
+                "hyperfine",
+                "--shell=none",
+                "--warmup",
+                "2",
+                "--runs",
+                str(runs),
+                "--export-json",
+                str(export),
+                command,
+            ],
             check=True,
             capture_output=True,
         )
@@ -98,6 +113,7 @@ def main() -> None:
     generated = sorted(str(p) for p in (ROOT / "generated" / "prometheus" / "rules").glob("*.rules.yml"))
     promtool = shutil.which("promtool") or "/usr/bin/promtool"
     rows = []
+    promtool_small_s = 0.0
     for label, files, target in (
         (f"generated rules ({len(generated)} files)", generated, 1.5),
         (f"synthetic, {SYNTHETIC_RULES:,} rules", [str(synthetic)], 1.0),
@@ -108,9 +124,22 @@ def main() -> None:
         lint_s = mean_seconds(lint_argv, args.runs)
         promtool_s = mean_seconds(promtool_argv, args.runs)
         ratio = lint_s / promtool_s
+        promtool_small_s = promtool_small_s or promtool_s
         verdict = "met" if ratio < target else "MISSED"
-        rows.append(f"| {label} | {lint_s * 1000:.0f} ms | {promtool_s * 1000:.0f} ms | {ratio:.2f} | < {target} | {verdict} |")
+        rows.append(
+            f"| {label} | {lint_s * 1000:.0f} ms | {promtool_s * 1000:.0f} ms | {ratio:.2f} "
+            f"| < {target} | {verdict} |"
+        )
         print(rows[-1])
+    startup_s = mean_seconds([str(ROOT / ".venv" / "bin" / "python"), "-c", "import cli.main"], args.runs)
+    startup = (
+        "`mac`'s own start-up (`python -c 'import cli.main'`: interpreter, click and every command "
+        f"module, before any lint code) takes {startup_s * 1000:.0f} ms, "
+        f"{startup_s / promtool_small_s:.2f}x promtool's whole run on the generated rules: the 1.5x target "
+        "cannot be met through the `mac` entry point as cli/main.py loads it; the lint adds PyYAML, "
+        "promql-parser, the kinds, the catalogs and the checks on top."
+    )
+    print(startup)
     section = "\n".join(
         [
             HEADING,
@@ -122,6 +151,8 @@ def main() -> None:
             "| input | mac lint | promtool check rules | ratio | target | |",
             "|---|---|---|---|---|---|",
             *rows,
+            "",
+            startup,
             "",
         ]
     )

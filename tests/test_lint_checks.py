@@ -152,3 +152,20 @@ def test_valid_fixture_has_no_findings(path: Path) -> None:
 def test_invalid_fixture_has_exactly_its_expected_findings(path: Path) -> None:
     findings = lint_texts([(str(path), path.read_text(encoding="utf-8"))])
     assert {f.check for f in findings} == _expected(path)
+
+
+def test_mac_generate_lints_generated_rule_artifacts() -> None:
+    from monitoring.artifacts import Artifact
+    from monitoring.checks import check_artifacts
+
+    broken = {
+        "groups": [
+            {"name": "g", "rules": [{"alert": "A", "expr": 'pg_replication_lag{job="postgresql"} > 1'}]}
+        ]
+    }
+    findings = check_artifacts([Artifact("prometheus/rules/postgresql.rules.yml", broken, "yaml")])
+    assert any(
+        f.startswith("prometheus/rules/postgresql.rules.yml:") and "catalog/unknown-metric" in f
+        for f in findings
+    )
+    assert check_artifacts([Artifact("prometheus/other.yml", broken, "yaml")]) == []

@@ -9,9 +9,21 @@ from typing import Any
 
 import yaml
 
-# libyaml's parser with no implicit tags (a rule file holds only text), pure Python without libyaml.
-_Loader: type[yaml.CBaseLoader] | type[yaml.BaseLoader] = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
-SEVERITIES = ("error", "warning")
+_CBase: type[yaml.CBaseLoader] | type[yaml.BaseLoader] = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
+_TAGS = {
+    yaml.ScalarNode: yaml.resolver.BaseResolver.DEFAULT_SCALAR_TAG,
+    yaml.SequenceNode: yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG,
+    yaml.MappingNode: yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+}
+
+
+class _Loader(_CBase):  # type: ignore[valid-type,misc]
+    """libyaml's parser (pure Python without libyaml) composing nodes; every value is read as text."""
+
+    def resolve(self, kind: type[yaml.Node], value: Any, implicit: Any) -> str:
+        return _TAGS[kind]
+
+
 _DISABLE_COMMENT = re.compile(r"#\s*mac-lint\s+disable\s+([\w/,\s-]+)")
 
 
