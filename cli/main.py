@@ -6,6 +6,7 @@ Exit codes: 0 ok, 1 a check found problems (stale output, lint findings, pending
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 import time
@@ -49,7 +50,30 @@ def report_input_error(error: InputError, output_format: str) -> None:
     sys.exit(EXIT_BAD_INPUT)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class LazyGroup(click.Group):
+    """Imports a command's module only when that command runs, so `mac lint` starts fast."""
+
+    lazy_commands: dict[str, str] = {
+        "lint": "cli.lint:lint",
+        "plan": "cli.cloudwatch:plan_group",
+        "apply": "cli.cloudwatch:apply_group",
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.lazy_commands])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = self.lazy_commands.get(cmd_name)
+        if target is None:
+            return super().get_command(ctx, cmd_name)
+        module_name, attribute = target.split(":")
+        command: click.Command = getattr(importlib.import_module(module_name), attribute)
+        return command
+
+
+@click.group(
+    cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}
+)
 @click.version_option(package_name="monitoring-as-code", prog_name="mac")
 def cli() -> None:
     """Monitoring as code: one service inventory drives Prometheus scrape configs, alert and
@@ -160,14 +184,6 @@ def schema() -> None:
         resources.files("monitoring").joinpath("schema/inventory.schema.json").read_text("utf-8"), nl=False
     )
 
-
-from cli.cloudwatch import apply_group, plan_group  # noqa: E402
-
-cli.add_command(plan_group)
-cli.add_command(apply_group)
-from cli.lint import lint  # noqa: E402
-
-cli.add_command(lint)
 
 
 def main() -> None:

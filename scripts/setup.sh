@@ -37,7 +37,8 @@ install_python() {
   if ! cmp -s requirements.lock .venv/.requirements.lock; then
     echo "setup: installing pinned Python dependencies into .venv"
     .venv/bin/pip install -q --disable-pip-version-check -r requirements.lock 2>&1 | grep -v '^WARNING: Location' || true
-    .venv/bin/pip install -q --disable-pip-version-check --no-deps -e . 2>&1 | grep -v '^WARNING: Location' || true
+    # compat mode is a plain path entry: no import-hook finder to load at every start of `mac`.
+    .venv/bin/pip install -q --disable-pip-version-check --no-deps -e . --config-settings editable_mode=compat 2>&1 | grep -v '^WARNING: Location' || true
     cp requirements.lock .venv/.requirements.lock
   fi
 }

@@ -207,8 +207,15 @@ def name_offset(expr: str | None, name: str | None) -> int:
     """Offset of the first use of metric `name` in `expr` as a whole word (0 when not found)."""
     if not expr or not name:
         return 0
-    found = re.search(rf"(?<![\w:]){re.escape(name)}(?![\w:])", expr)
-    return found.start() if found else 0
+    start = expr.find(name)
+    while start >= 0:
+        before = expr[start - 1] if start else " "
+        end = start + len(name)
+        after = expr[end] if end < len(expr) else " "
+        if not (before.isalnum() or before in "_:") and not (after.isalnum() or after in "_:"):
+            return start
+        start = expr.find(name, start + 1)
+    return 0
 
 
 def error_offset(expr: str, message: str) -> int:

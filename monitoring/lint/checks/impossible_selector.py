@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from monitoring.lint.checks.base import RuleCheck
 from monitoring.lint.context import LintContext
-from monitoring.lint.model import Finding, Rule, RuleFile
+from monitoring.lint.model import Finding, Position, Rule, RuleFile
 from monitoring.lint.promql import Selector, expr_position, name_offset, parsed, selectors
 
 
@@ -49,12 +49,14 @@ class ImpossibleSelector(RuleCheck):
         if tree is None:
             return
         for target in selectors(tree):
-            offset = name_offset(rule.expr, target.name)
-            where = expr_position(rule, file.text, offset)
+            # Locating is costly and needed only for a finding.
+            def where(target: Selector = target) -> Position:
+                return expr_position(rule, file.text, name_offset(rule.expr, target.name))
+
             for reason in contradictions(target):
                 yield self.finding(
                     file,
-                    where,
+                    where(),
                     f"selector {target.name or ''}{{...}} can never match: {reason}",
                     "drop or correct one of the matchers",
                 )
@@ -64,7 +66,7 @@ class ImpossibleSelector(RuleCheck):
             if job is not None and target.name not in scope and target.name in context.everything:
                 yield self.finding(
                     file,
-                    where,
+                    where(),
                     f'{target.name} is never emitted by job "{job}" '
                     f"(exporters: {', '.join(context.catalogs_by_job[job])})",
                     "select the job whose exporter emits this metric",
