@@ -21,11 +21,11 @@ check: setup
 
 lint: setup
 	$(MAC) lint
-	$(VENV)/bin/ruff check monitoring cli dashboards tests benchmarks
+	$(VENV)/bin/ruff check monitoring cli dashboards tests benchmarks scripts
 	$(VENV)/bin/mypy
 
 test: setup-all
-	$(VENV)/bin/ruff check monitoring cli dashboards tests benchmarks
+	$(VENV)/bin/ruff check monitoring cli dashboards tests benchmarks scripts
 	$(VENV)/bin/mypy
 	$(PYTEST) -q
 

@@ -62,7 +62,8 @@ def timed_process(args: list[str]) -> tuple[float, float]:
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{' '.join(args)} failed: {process.stderr.read().decode() if process.stderr else ''}")
+        errors = process.stderr.read().decode() if process.stderr else ""
+        raise SystemExit(f"{' '.join(args)} failed: {errors}")
     return elapsed, usage.ru_maxrss / 1024
 
 
@@ -73,14 +74,14 @@ def best_of(args: list[str], repeat: int) -> tuple[float, float]:
 
 def generator_split(inventory: Path) -> dict[str, float]:
     sys.path.insert(0, str(REPO))
-    from monitoring.generate import GENERATORS
+    from monitoring.generate import GENERATORS, generator
     from monitoring.inventory.build import load_inventory
 
     model = load_inventory(inventory)
     split = {}
-    for name, generator in GENERATORS.items():
+    for name in GENERATORS:
         started = time.perf_counter()
-        artifacts = generator(model)
+        artifacts = generator(name)(model)
         for artifact in artifacts:
             artifact.render()
         split[name] = time.perf_counter() - started

@@ -11,6 +11,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import ClassVar
 
 import click
 
@@ -53,7 +54,7 @@ def report_input_error(error: InputError, output_format: str) -> None:
 class LazyGroup(click.Group):
     """Imports a command's module only when that command runs, so `mac lint` starts fast."""
 
-    lazy_commands: dict[str, str] = {
+    lazy_commands: ClassVar[dict[str, str]] = {
         "lint": "cli.lint:lint",
         "plan": "cli.cloudwatch:plan_group",
         "apply": "cli.cloudwatch:apply_group",
@@ -119,7 +120,13 @@ def validate(inventory: Path, output_format: str) -> None:
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 and list stale files if --out differs.")
 @format_option
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing on success.")
-def generate(inventory: Path, out: Path, check: bool, output_format: str, quiet: bool) -> None:
+@click.option(
+    "--parallel/--serial",
+    default=True,
+    show_default=True,
+    help="Generate and check output families on two cores when the machine has them.",
+)
+def generate(inventory: Path, out: Path, check: bool, output_format: str, quiet: bool, parallel: bool) -> None:
     """Generate every output family for the inventory into --out.
 
     The inventory is validated first; on bad input nothing is written and the exit code is 2.
@@ -130,7 +137,7 @@ def generate(inventory: Path, out: Path, check: bool, output_format: str, quiet:
 
     started = time.perf_counter()
     try:
-        families = build_artifacts(inventory)
+        families = build_artifacts(inventory, parallel=parallel)
     except InputError as error:
         report_input_error(error, output_format)
     except OutputCheckError as error:

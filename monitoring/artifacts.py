@@ -24,6 +24,14 @@ class Artifact:
     format: Format
 
     def render(self) -> bytes:
+        """The file's bytes, rendered once: checks that locate findings and the writer share them."""
+        cached: bytes | None = self.__dict__.get("_rendered")
+        if cached is None:
+            cached = self._render()
+            object.__setattr__(self, "_rendered", cached)
+        return cached
+
+    def _render(self) -> bytes:
         if self.format == "yaml":
             body = yaml.dump(
                 self.data,

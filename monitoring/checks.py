@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import fnmatch
+import importlib
 import re
 from collections.abc import Callable
 from typing import Any
 
 from monitoring.artifacts import Artifact
-from monitoring.aws.checks import check_cloudwatch
-from monitoring.grafana_checks import check_dashboard
-from monitoring.lint.artifact import check_rule_artifact
 
 ArtifactCheck = Callable[[Artifact], list[str]]
 
@@ -40,13 +38,20 @@ def check_prometheus_config(artifact: Artifact) -> list[str]:
 
 
 # Path glob -> checks applied to every artifact whose path matches.
-ARTIFACT_CHECKS: dict[str, list[ArtifactCheck]] = {
-    "prometheus/prometheus.yml": [check_prometheus_config],
-    "prometheus/shard-*/prometheus.yml": [check_prometheus_config],
-    "prometheus/rules/*.rules.yml": [check_rule_artifact],
-    "cloudwatch/*.json": [check_cloudwatch],
-    "grafana/dashboards/*/*.json": [check_dashboard],
+# Checks are named by import path: a process imports the checks of the artifacts it has.
+ARTIFACT_CHECKS: dict[str, list[str]] = {
+    "prometheus/prometheus.yml": ["monitoring.checks:check_prometheus_config"],
+    "prometheus/shard-*/prometheus.yml": ["monitoring.checks:check_prometheus_config"],
+    "prometheus/rules/*.rules.yml": ["monitoring.lint.artifact:check_rule_artifact"],
+    "cloudwatch/*.json": ["monitoring.aws.checks:check_cloudwatch"],
+    "grafana/dashboards/*/*.json": ["monitoring.grafana_checks:check_dashboard"],
 }
+
+
+def _check(path: str) -> ArtifactCheck:
+    module, function = path.split(":")
+    found: ArtifactCheck = getattr(importlib.import_module(module), function)
+    return found
 
 
 def check_artifacts(artifacts: list[Artifact]) -> list[str]:
@@ -55,5 +60,5 @@ def check_artifacts(artifacts: list[Artifact]) -> list[str]:
         for pattern, checks in ARTIFACT_CHECKS.items():
             if fnmatch.fnmatchcase(artifact.path, pattern):
                 for check in checks:
-                    findings += check(artifact)
+                    findings += _check(check)(artifact)
     return findings

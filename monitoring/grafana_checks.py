@@ -121,15 +121,15 @@ class _Locator:
         self._text = text
 
     @functools.cached_property
-    def lines(self) -> list[str]:
-        return self._text().splitlines()
+    def text(self) -> str:
+        return self._text()
 
     def at(self, *needles: str) -> Location:
         for needle in needles:
-            for number, line in enumerate(self.lines, start=1):
-                column = line.find(needle)
-                if column >= 0:
-                    return Location(self.file, number, column + 1)
+            offset = self.text.find(needle)
+            if offset >= 0:
+                line_start = self.text.rfind("\n", 0, offset) + 1
+                return Location(self.file, self.text.count("\n", 0, offset) + 1, offset - line_start + 1)
         return Location(self.file, 1, 1)
 
     def panel(self, panel: Mapping[str, Any]) -> Location:
