@@ -126,7 +126,9 @@ def validate(inventory: Path, output_format: str) -> None:
     show_default=True,
     help="Generate and check output families on two cores when the machine has them.",
 )
-def generate(inventory: Path, out: Path, check: bool, output_format: str, quiet: bool, parallel: bool) -> None:
+def generate(
+    inventory: Path, out: Path, check: bool, output_format: str, quiet: bool, parallel: bool
+) -> None:
     """Generate every output family for the inventory into --out.
 
     The inventory is validated first; on bad input nothing is written and the exit code is 2.
@@ -190,7 +192,6 @@ def schema() -> None:
     click.echo(
         resources.files("monitoring").joinpath("schema/inventory.schema.json").read_text("utf-8"), nl=False
     )
-
 
 
 def main() -> None:
