@@ -107,7 +107,8 @@ def threshold_groups(
     for value in sorted(by_value, key=lambda v: (v != fleet_value, v)):
         members = by_value[value]
         if value == fleet_value:
-            others = [s for s in services if s not in members]
+            member_names = {s.name for s in members}
+            others = [s for s in services if s.name not in member_names]
             matcher = f'service!~"{_names_regex(others)}"'
         else:
             matcher = f'service=~"{_names_regex(members)}"'

@@ -1,6 +1,6 @@
 """Dashboard generation time for the bundled inventory, against the whole `mac generate`.
 
-    .venv/bin/python benchmarks/dashboards.py [--repeat N]
+    .venv/bin/python benchmarks/dashboard_generation.py [--repeat N]
 
 Measures, best of N: loading the inventory; the grafana generator alone (grafanalib builders plus
 JSON conversion, pure functions); the dashboard checks on its artifacts; every generator; and the
