@@ -10,9 +10,12 @@ import yaml
 
 from monitoring.naming import GENERATED_HEADER
 
-Format = Literal["yaml", "json", "text"]
+# json-entries: a JSON object with one compact, key-sorted member per line, for large mappings
+# (C encoder instead of indent=2's pure-Python one; diffs by entry).
+Format = Literal["yaml", "json", "json-entries", "text"]
 
 _Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml's C emitter when built with it
+_COMPACT_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
 
 
 @dataclass(frozen=True)
@@ -44,5 +47,11 @@ class Artifact:
             return f"# {GENERATED_HEADER}\n{body}".encode()
         if self.format == "json":
             return (json.dumps(self.data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+        if self.format == "json-entries":
+            encode = _COMPACT_JSON.encode
+            entries = b",\n".join(
+                f"  {encode(key)}: {encode(value)}".encode() for key, value in sorted(self.data.items())
+            )
+            return b"{\n" + entries + b"\n}\n" if entries else b"{}\n"
         text = str(self.data)
         return (text if text.endswith("\n") else text + "\n").encode()

@@ -7,7 +7,7 @@ ownership tags that let `mac apply cloudwatch` recognise what it manages.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import KW_ONLY, dataclass
 from typing import Any, Literal
 
@@ -68,8 +68,8 @@ def name_prefix(settings: Settings) -> str:
 
 
 def alarm_name(settings: Settings, service: Service, alarm: AlarmPreset) -> str:
-    parts = [settings.organization, service.kind, service.name, alarm.resource, alarm.check]
-    return NAME_SEPARATOR.join(part for part in parts if part)
+    parts = (settings.organization, service.kind, service.name, alarm.resource, alarm.check)
+    return NAME_SEPARATOR.join(filter(None, parts))
 
 
 def ownership_tags(settings: Settings) -> dict[str, str]:
@@ -103,35 +103,46 @@ def evaluation_range_problem(period_seconds: int, evaluation_periods: int) -> st
     return ""
 
 
-def put_metric_alarm_parameters(
-    settings: Settings, domain: Domain, service: Service, alarm: AlarmPreset
-) -> dict[str, Any]:
-    """The PutMetricAlarm request for this alarm (Tags included: honoured on create only)."""
-    topic = domain.alarm_topic_arns.get(alarm.severity)
-    actions = [topic] if topic else []
-    runbook = settings.runbook_url.format(kind=service.kind, alertname=alarm.check)
-    description = (
-        f"{alarm.summary}. Service {service.name} ({service.kind}, domain {service.domain}, "
-        f"team {service.team}), severity {alarm.severity}. Runbook: {runbook}"
-    )
-    return {
-        "AlarmName": alarm_name(settings, service, alarm),
-        "AlarmDescription": description,
-        "ActionsEnabled": True,
-        "AlarmActions": actions,
-        "OKActions": actions,
-        "Namespace": alarm.metric.namespace,
-        "MetricName": alarm.metric.name,
-        "Dimensions": [{"Name": name, "Value": value} for name, value in alarm.metric.dimensions],
-        "Statistic": alarm.metric.statistic,
-        "Period": alarm.metric.period_seconds,
-        "EvaluationPeriods": alarm.evaluation_periods,
-        "DatapointsToAlarm": alarm.datapoints_to_alarm,
-        "Threshold": float(alarm.threshold),
-        "ComparisonOperator": alarm.comparison,
-        "TreatMissingData": alarm.treat_missing_data,
-        "Tags": [
-            {"Key": key, "Value": value}
-            for key, value in sorted(alarm_tags(settings, service, alarm).items())
-        ],
-    }
+def put_metric_alarm_parameter_sets(
+    settings: Settings, domain: Domain, service: Service, alarms: Iterable[AlarmPreset]
+) -> Iterator[dict[str, Any]]:
+    """The PutMetricAlarm requests for a service's alarms (Tags included: honoured on create only).
+
+    Lists that are equal across the service's alarms (actions and tags by severity, dimensions) are
+    one shared object: treat the parameter sets as read-only.
+    """
+    actions: dict[Severity, list[str]] = {}
+    tags: dict[Severity, list[dict[str, str]]] = {}
+    dimensions: dict[tuple[tuple[str, str], ...], list[dict[str, str]]] = {}
+    about = f"Service {service.name} ({service.kind}, domain {service.domain}, team {service.team}), severity"
+    for alarm in alarms:
+        severity = alarm.severity
+        if severity not in tags:
+            topic = domain.alarm_topic_arns.get(severity)
+            actions[severity] = [topic] if topic else []
+            tags[severity] = [
+                {"Key": key, "Value": value}
+                for key, value in sorted(alarm_tags(settings, service, alarm).items())
+            ]
+        metric = alarm.metric
+        if metric.dimensions not in dimensions:
+            dimensions[metric.dimensions] = [{"Name": n, "Value": v} for n, v in metric.dimensions]
+        runbook = settings.runbook_url.format(kind=service.kind, alertname=alarm.check)
+        yield {
+            "AlarmName": alarm_name(settings, service, alarm),
+            "AlarmDescription": f"{alarm.summary}. {about} {severity}. Runbook: {runbook}",
+            "ActionsEnabled": True,
+            "AlarmActions": actions[severity],
+            "OKActions": actions[severity],
+            "Namespace": metric.namespace,
+            "MetricName": metric.name,
+            "Dimensions": dimensions[metric.dimensions],
+            "Statistic": metric.statistic,
+            "Period": metric.period_seconds,
+            "EvaluationPeriods": alarm.evaluation_periods,
+            "DatapointsToAlarm": alarm.datapoints_to_alarm,
+            "Threshold": float(alarm.threshold),
+            "ComparisonOperator": alarm.comparison,
+            "TreatMissingData": alarm.treat_missing_data,
+            "Tags": tags[severity],
+        }
