@@ -131,13 +131,14 @@ def main() -> None:
             f"| < {target} | {verdict} |"
         )
         print(rows[-1])
-    startup_s = mean_seconds([str(ROOT / ".venv" / "bin" / "python"), "-c", "import cli.main"], args.runs)
+    python = str(ROOT / ".venv" / "bin" / "python")
+    floor_s = mean_seconds([python, "-c", "import cli.main, yaml, promql_parser"], args.runs)
     startup = (
-        "`mac`'s own start-up (`python -c 'import cli.main'`: interpreter, click and every command "
-        f"module, before any lint code) takes {startup_s * 1000:.0f} ms, "
-        f"{startup_s / promtool_small_s:.2f}x promtool's whole run on the generated rules: the 1.5x target "
-        "cannot be met through the `mac` entry point as cli/main.py loads it; the lint adds PyYAML, "
-        "promql-parser, the kinds, the catalogs and the checks on top."
+        "The floor: the interpreter with click (the CLI), PyYAML and promql-parser imported, before "
+        f"any lint code, takes {floor_s * 1000:.0f} ms, {floor_s / promtool_small_s:.2f}x promtool's "
+        "whole run on the generated rules. The lint's own modules, the metric catalogs and the checks "
+        "come on top, so the 1.5x target on small inputs is out of reach for a CPython process built on "
+        "these libraries; on large inputs the native parser wins."
     )
     print(startup)
     section = "\n".join(

@@ -135,7 +135,7 @@ def generate(
     The output folder is replaced atomically, so a failure leaves it as it was.
     """
     from monitoring.pipeline import OutputCheckError, build_artifacts
-    from monitoring.writer import compare_tree, write_tree
+    from monitoring.writer import ForeignOutputError, compare_tree, write_tree
 
     started = time.perf_counter()
     try:
@@ -173,7 +173,11 @@ def generate(
         elif not quiet:
             click.echo(f"{out} is up to date ({len(artifacts)} files)")
         sys.exit(EXIT_FINDINGS if staleness.stale else EXIT_OK)
-    write_tree(artifacts, out)
+    try:
+        write_tree(artifacts, out)
+    except ForeignOutputError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
     if not quiet:
         per_family = ", ".join(f"{name} {len(files)}" for name, files in families.items())
         elapsed = time.perf_counter() - started

@@ -11,6 +11,7 @@ from monitoring.coverage import coverage_report
 from monitoring.generate import GENERATORS, generate_all
 from monitoring.inventory.build import load_inventory
 from monitoring.model import Inventory
+from monitoring.writer import marker_artifact
 
 # With two cores these families are generated and checked in a forked worker while the parent
 # does the rest. The split balances measured cost (benchmarks/README.md): grafanalib's import and
@@ -59,4 +60,4 @@ def build_artifacts(inventory_root: Path, parallel: bool = False) -> Families:
     findings += check_artifacts(coverage)
     if findings:
         raise OutputCheckError(findings)
-    return {**{name: families[name] for name in names}, "coverage": coverage}
+    return {**{name: families[name] for name in names}, "coverage": coverage, "marker": [marker_artifact()]}

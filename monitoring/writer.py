@@ -9,6 +9,27 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from monitoring.artifacts import Artifact
+from monitoring.naming import GENERATED_HEADER
+
+# Written into every output tree: write_tree replaces only folders that carry it (or are empty),
+# so `--out .` or `--out inventory` cannot wipe a repository.
+MARKER = ".mac-generated"
+
+
+def marker_artifact() -> Artifact:
+    return Artifact(MARKER, GENERATED_HEADER, "text")
+
+
+class ForeignOutputError(Exception):
+    """The output folder holds files mac did not write: replacing it could destroy work."""
+
+
+def _refuse_foreign_folder(out: Path) -> None:
+    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
+        raise ForeignOutputError(
+            f"refusing to replace {out}: it is not empty and was not written by mac (no {MARKER} in it);"
+            " choose an empty or new folder for --out"
+        )
 
 
 @dataclass(frozen=True)
@@ -46,6 +67,7 @@ def write_tree(artifacts: list[Artifact], out: Path) -> None:
     same filesystem.
     """
     out = out.resolve()
+    _refuse_foreign_folder(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     staging.chmod(0o755)

@@ -93,6 +93,7 @@ def test_generate_replaces_the_tree_and_is_deterministic(
     monkeypatch.chdir(tmp_path)
     shutil.copytree(VALID / "minimal", tmp_path / "inventory")
     (tmp_path / "generated").mkdir()
+    (tmp_path / "generated" / ".mac-generated").write_text("written by an earlier run\n")
     (tmp_path / "generated" / "stale.yml").write_text("old\n")
     runner = CliRunner()
     assert runner.invoke(cli, ["generate", "-q"]).exit_code == 0
@@ -107,6 +108,7 @@ def test_generate_replaces_the_tree_and_is_deterministic(
 def test_failed_write_leaves_previous_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "generated"
     out.mkdir()
+    (out / ".mac-generated").write_text("written by an earlier run\n")
     (out / "keep.yml").write_text("previous\n")
     artifacts = prometheus_config(load_inventory(VALID / "minimal"))
 
@@ -116,7 +118,7 @@ def test_failed_write_leaves_previous_tree(tmp_path: Path, monkeypatch: pytest.M
     monkeypatch.setattr(type(artifacts[0]), "render", broken_render)
     with pytest.raises(OSError):
         write_tree(artifacts, out)
-    assert [p.name for p in out.iterdir()] == ["keep.yml"]
+    assert sorted(p.name for p in out.iterdir()) == [".mac-generated", "keep.yml"]
     assert [p.name for p in tmp_path.iterdir()] == ["generated"]
 
 
@@ -132,3 +134,51 @@ def test_parallel_and_serial_generation_agree() -> None:
     assert list(serial) == list(parallel)
     for name in serial:
         assert [(a.path, a.render()) for a in serial[name]] == [(a.path, a.render()) for a in parallel[name]]
+
+
+def test_refuses_to_replace_a_folder_it_did_not_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(VALID / "minimal", tmp_path / "inventory")
+    (tmp_path / "precious.txt").write_text("keep me\n")
+    result = CliRunner().invoke(cli, ["generate", "--out", "."])
+    assert result.exit_code == 2
+    assert "refusing to replace" in result.output
+    assert (tmp_path / "precious.txt").read_text() == "keep me\n"
+    assert (tmp_path / "inventory" / "inventory.yaml").exists()
+    # An empty folder, or one mac wrote before, is replaced.
+    (tmp_path / "out").mkdir()
+    assert CliRunner().invoke(cli, ["generate", "-q", "--out", "out"]).exit_code == 0
+    assert CliRunner().invoke(cli, ["generate", "-q", "--out", "out"]).exit_code == 0
+    assert (tmp_path / "out" / ".mac-generated").is_file()
+
+
+SECRET_PATTERNS = {
+    "AWS access key": r"AKIA[0-9A-Z]{16}",
+    "private key": r"-----BEGIN [A-Z ]*PRIVATE KEY-----",
+    "Slack webhook": r"hooks\.slack\.com/services/",
+    "inline password": r"(?i)\bpassword[\"']?\s*[:=]\s*[\"']?(?!\$__env\{)[^\s\"',}]+",
+    "inline Alertmanager secret": r"\b(api_url|routing_key|service_key|auth_password|bearer_token):",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(SECRET_PATTERNS))
+def test_no_secret_anywhere_in_generated(kind: str) -> None:
+    import re
+
+    pattern = re.compile(SECRET_PATTERNS[kind])
+    leaks = [
+        f"{path.relative_to(REPO)}: {match.group(0)[:40]}"
+        for path in (REPO / "generated").rglob("*")
+        if path.is_file()
+        for match in pattern.finditer(path.read_text(encoding="utf-8"))
+    ]
+    assert leaks == []
+
+
+def test_secret_scan_would_catch_an_inline_password() -> None:
+    import re
+
+    assert re.search(SECRET_PATTERNS["inline password"], "    password: hunter2\n")
+    assert not re.search(SECRET_PATTERNS["inline password"], "    password: $__env{GRAFANA_PW}\n")
