@@ -21,6 +21,11 @@ _OPERATOR = {
 }
 
 
+
+def _number(value: float) -> str:
+    """Thresholds in full (536870912, not 5.36871e+08): they are compared against raw metric values."""
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
 def _size(size_bytes: int) -> str:
     for unit, scale in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
         if size_bytes >= scale:
@@ -37,7 +42,7 @@ def _alarm_summary(change: AlarmChange) -> str:
     dimensions = ", ".join(f"{d['Name']}={d['Value']}" for d in p["Dimensions"])
     return (
         f"{p['Namespace']} {p['MetricName']} [{dimensions}] {p['Statistic']}/{p['Period']}s "
-        f"{_OPERATOR[p['ComparisonOperator']]} {p['Threshold']:g} in {p['DatapointsToAlarm']} of "
+        f"{_OPERATOR[p['ComparisonOperator']]} {_number(p['Threshold'])} in {p['DatapointsToAlarm']} of "
         f"{p['EvaluationPeriods']}, missing data {p['TreatMissingData']}"
     )
 
