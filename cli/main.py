@@ -6,7 +6,6 @@ Exit codes: 0 ok, 1 a check found problems (stale output, lint findings, pending
 
 from __future__ import annotations
 
-import importlib
 import json
 import sys
 import time
@@ -16,6 +15,7 @@ from typing import ClassVar
 import click
 
 from cli.reporters import REPORTERS
+from monitoring.lazy import resolve
 from monitoring.problems import InputError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
@@ -67,8 +67,7 @@ class LazyGroup(click.Group):
         target = self.lazy_commands.get(cmd_name)
         if target is None:
             return super().get_command(ctx, cmd_name)
-        module_name, attribute = target.split(":")
-        command: click.Command = getattr(importlib.import_module(module_name), attribute)
+        command: click.Command = resolve(target)
         return command
 
 

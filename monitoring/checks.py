@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import fnmatch
-import importlib
 import re
 from collections.abc import Callable
 from typing import Any
 
 from monitoring.artifacts import Artifact
+from monitoring.lazy import resolve
 
 ArtifactCheck = Callable[[Artifact], list[str]]
 
@@ -49,8 +49,7 @@ ARTIFACT_CHECKS: dict[str, list[str]] = {
 
 
 def _check(path: str) -> ArtifactCheck:
-    module, function = path.split(":")
-    found: ArtifactCheck = getattr(importlib.import_module(module), function)
+    found: ArtifactCheck = resolve(path)
     return found
 
 

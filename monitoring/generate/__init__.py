@@ -6,10 +6,10 @@ runs (grafanalib alone takes a tenth of a second to import).
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Iterable
 
 from monitoring.artifacts import Artifact
+from monitoring.lazy import resolve
 from monitoring.model import Inventory
 
 Generator = Callable[[Inventory], list[Artifact]]
@@ -25,8 +25,7 @@ GENERATORS: dict[str, str] = {
 
 
 def generator(name: str) -> Generator:
-    module, function = GENERATORS[name].split(":")
-    found: Generator = getattr(importlib.import_module(module), function)
+    found: Generator = resolve(GENERATORS[name])
     return found
 
 
