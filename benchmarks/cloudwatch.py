@@ -1,12 +1,17 @@
 """Plan and apply CloudWatch alarms against moto (server mode, loopback), as `mac apply` does.
 
 Usage: .venv/bin/python benchmarks/cloudwatch.py [--synthetic-alarms 5000] [--max-calls-per-second 1000]
+       .venv/bin/python benchmarks/cloudwatch.py --faults [--seeds 5]
 
 Runs, for the bundled inventory and for a synthetic inventory of about --synthetic-alarms alarms:
 plan from empty, apply, and a second plan (which must find nothing). Prints a markdown table of
 wall times and AWS requests (counted per operation with a botocore before-send hook), and the
 time real AWS would need at the default client limit of 3 PutMetricAlarm calls a second. moto
 never throttles, so the benchmark raises the client-side limit (--max-calls-per-second).
+
+--faults puts tests/fault_proxy.py between the client and moto (30% of PutMetricAlarm calls
+throttled, 3% of all calls answered 500/503, 3% reset) and counts how many apply runs the bundled
+inventory needs until a plan straight against moto finds nothing, once per seed.
 """
 
 from __future__ import annotations
@@ -23,6 +28,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests"))
+
+from fault_proxy import FaultProxy  # noqa: E402
 
 from monitoring.aws.apply import Progress, apply_plan  # noqa: E402
 from monitoring.aws.calls import Backoff, RateLimiter  # noqa: E402
@@ -82,7 +90,7 @@ def synthetic_inventory(root: Path, alarms: int) -> Path:
     (root / "inventory.yaml").write_text(
         "settings:\n  organization: bench\n  environment: bench\n  region: us-east-1\n"
         "  alertmanager:\n    receivers:\n      - name: bench-eng\n"
-        "log_retention:\n  default_days: 90\n  rules:\n"
+        "log_retention:\n  claimed_prefixes: [/aws/rds/instance/]\n  default_days: 90\n  rules:\n"
         "    - pattern: /aws/rds/instance/*/slowquery\n      days: 30\n"
         "domains:\n  - name: bench\n    team: bench-eng\n    receiver: bench-eng\n    alarm_topic_arns:\n"
         "      critical: arn:aws:sns:us-east-1:123456789012:bench-critical\n"
@@ -102,7 +110,14 @@ def run(label: str, inventory_path: Path, endpoint: str, rate: float) -> str:
     timings, calls = [], []
     for step in ("plan", "apply", "plan again"):
         started = time.perf_counter()
-        plan = read_plan(inventory, clients, prune=False, now_ms=int(time.time() * 1000), backoff=backoff)
+        plan = read_plan(
+            inventory,
+            clients,
+            prune=False,
+            now_ms=int(time.time() * 1000),
+            backoff=backoff,
+            allow_shorten_retention=True,
+        )
         if step == "apply":
             total = len(plan.alarm_changes) + len(plan.retention_changes)
             report = apply_plan(
@@ -144,6 +159,7 @@ def report_cost_example() -> str:
         groups,
         prune=False,
         now_ms=now_ms,
+        allow_shorten_retention=True,
     )
     cost = plan.cost()
     stored_gb = sum(REPORT_SLOW_QUERY_MB.values()) / 1024
@@ -156,12 +172,100 @@ def report_cost_example() -> str:
     )
 
 
+FAULTS = {"throttle_share": 0.30, "server_error_share": 0.03, "reset_share": 0.03}
+MAX_RUNS = 10
+
+
+def runs_under_faults(endpoint: str, seed: int, rate: float) -> str:
+    """Apply runs until converged through the fault proxy; one markdown row."""
+    inventory = load_inventory(REPO / "inventory")
+    direct = connect(inventory.settings.region, endpoint)
+    for service in inventory.services_of("mysql", MysqlService)[:51]:
+        direct.logs.create_log_group(logGroupName=service.slow_query_log_group)
+    proxy = FaultProxy(endpoint, seed=seed, **FAULTS).start()
+    started = time.perf_counter()
+    runs, outcomes, retried = 0, [], Backoff().retried
+    try:
+        clients = connect(inventory.settings.region, proxy.url)
+        while runs < MAX_RUNS:
+            runs += 1
+            backoff = Backoff()
+            try:
+                plan = read_plan(
+                    inventory,
+                    clients,
+                    prune=False,
+                    now_ms=int(time.time() * 1000),
+                    backoff=backoff,
+                    allow_shorten_retention=True,
+                )
+                total = len(plan.alarm_changes) + len(plan.retention_changes)
+                report = apply_plan(
+                    plan,
+                    clients.cloudwatch,
+                    clients.logs,
+                    limiter=RateLimiter(rate),
+                    backoff=backoff,
+                    progress=Progress(total, rate, None),
+                )
+                outcome = f"{len(report.failures)} failed" + (" (unreachable)" if report.unreachable else "")
+            except Exception as error:  # a run that dies (e.g. a read exhausting its attempts) counts
+                outcome = f"aborted: {type(error).__name__}"
+            retried.update(backoff.retried)
+            outcomes.append(outcome)
+            check = read_plan(
+                inventory,
+                direct,
+                prune=False,
+                now_ms=int(time.time() * 1000),
+                backoff=Backoff(),
+                allow_shorten_retention=True,
+            )
+            if not check.has_changes:
+                break
+    finally:
+        proxy.stop()
+    faults = (
+        f"{sum(proxy.throttled.values())} throttled, {sum(proxy.server_errors.values())} 5xx, "
+        f"{sum(proxy.resets.values())} resets of {sum(proxy.requests.values())} requests"
+    )
+    retries = ", ".join(f"{n} {kind}" for kind, n in sorted(retried.items()))
+    return (
+        f"| {seed} | {runs} | {'; '.join(outcomes)} | {faults} | {retries} | "
+        f"{time.perf_counter() - started:.1f} s |"
+    )
+
+
+def faults_main(seeds: int, rate: float) -> None:
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for seed in range(seeds):
+            moto, endpoint = start_moto(Path(tmp) / f"moto-faults-{seed}.log")
+            try:
+                rows.append(runs_under_faults(endpoint, seed, rate))
+            finally:
+                moto.terminate()
+                moto.wait()
+    print(
+        "Bundled inventory through the fault proxy (30% PutMetricAlarm throttled, 3% of calls 5xx, "
+        f"3% reset), default --max-attempts 8, client limit {rate:g} calls/s.\n"
+    )
+    print("| seed | apply runs to converge | each run | faults injected | retries | wall |")
+    print("|---|---|---|---|---|---|")
+    print("\n".join(rows))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--synthetic-alarms", type=int, default=5000)
     parser.add_argument("--max-calls-per-second", type=float, default=1000.0)
+    parser.add_argument("--faults", action="store_true", help="count apply runs under injected faults")
+    parser.add_argument("--seeds", type=int, default=5)
     args = parser.parse_args()
     os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench")
+    if args.faults:
+        faults_main(args.seeds, args.max_calls_per_second)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         rows = []
         for label, inventory in (

@@ -46,12 +46,14 @@ def _json(findings: Sequence[Finding], files: int) -> str:
 
 
 def _github(findings: Sequence[Finding], files: int) -> str:
-    def escape(text: str) -> str:
-        return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    from cli.reporters import github_annotation
 
     return "\n".join(
-        f"::{f.severity} file={f.file},line={f.line},col={f.col},title={f.check}::"
-        + escape(f.message + (f" ({f.hint})" if f.hint else ""))
+        github_annotation(
+            f.severity,
+            {"file": f.file, "line": f.line, "col": f.col, "title": f.check},
+            f.message + (f" ({f.hint})" if f.hint else ""),
+        )
         for f in findings
     )
 

@@ -19,6 +19,7 @@ from monitoring.lazy import resolve
 from monitoring.problems import InputError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_ENVIRONMENT = 3  # the environment failed: disk full, I/O error
 
 inventory_option = click.option(
     "--inventory",
@@ -131,10 +132,17 @@ def generate(
     """Generate every output family for the inventory into --out.
 
     The inventory is validated first; on bad input nothing is written and the exit code is 2.
-    The output folder is replaced atomically, so a failure leaves it as it was.
+    The output folder is replaced atomically, so a failure leaves it as it was: exit 2 when
+    --out is unusable or another run is writing it, 3 when the disk is full or fails.
     """
     from monitoring.pipeline import OutputCheckError, build_artifacts
-    from monitoring.writer import ForeignOutputError, compare_tree, write_tree
+    from monitoring.writer import (
+        ForeignOutputError,
+        OutputBusyError,
+        OutputWriteError,
+        compare_tree,
+        write_tree,
+    )
 
     started = time.perf_counter()
     try:
@@ -146,6 +154,9 @@ def generate(
         for finding in error.findings:
             click.echo(f"  {finding}", err=True)
         sys.exit(EXIT_FINDINGS)
+    except OSError as error:  # fork or a temp file failed: the machine, not the input
+        click.echo(f"error: cannot generate: {error.strerror or error}", err=True)
+        sys.exit(EXIT_ENVIRONMENT)
     artifacts = [a for family in families.values() for a in family]
     if check:
         staleness = compare_tree(artifacts, out)
@@ -174,9 +185,12 @@ def generate(
         sys.exit(EXIT_FINDINGS if staleness.stale else EXIT_OK)
     try:
         write_tree(artifacts, out)
-    except ForeignOutputError as error:
+    except (ForeignOutputError, OutputBusyError) as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(EXIT_BAD_INPUT)
+    except OutputWriteError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(EXIT_ENVIRONMENT if error.environment else EXIT_BAD_INPUT)
     if not quiet:
         per_family = ", ".join(f"{name} {len(files)}" for name, files in families.items())
         elapsed = time.perf_counter() - started

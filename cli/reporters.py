@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from monitoring.problems import Problem
 
@@ -34,13 +34,27 @@ def _json(problems: Sequence[Problem]) -> str:
     )
 
 
-def _github(problems: Sequence[Problem]) -> str:
-    def escape(text: str) -> str:
-        return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
+
+def github_annotation(command: str, properties: Mapping[str, object], message: str) -> str:
+    """One workflow command, `::command key=value,...::message`, escaped per GitHub's rules so that
+    a file name like `x,line=99::y.yaml` cannot add properties or start a second command."""
+    escaped = ",".join(
+        f"{key}={_escape_data(str(value)).replace(':', '%3A').replace(',', '%2C')}"
+        for key, value in properties.items()
+    )
+    return f"::{command} {escaped}::{_escape_data(message)}"
+
+
+def _github(problems: Sequence[Problem]) -> str:
     return "\n".join(
-        f"::error file={p.location.file},line={p.location.line},col={p.location.col}::"
-        + escape(p.message + (f" ({p.hint})" if p.hint else ""))
+        github_annotation(
+            "error",
+            {"file": p.location.file, "line": p.location.line, "col": p.location.col},
+            p.message + (f" ({p.hint})" if p.hint else ""),
+        )
         for p in problems
     )
 

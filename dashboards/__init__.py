@@ -32,8 +32,7 @@ from dashboards import (
 )
 from dashboards.common import DatasourceType
 from monitoring.model import Inventory
-
-FLEET_FOLDER = "fleet"
+from monitoring.naming import FLEET_FOLDER
 
 Builder = Callable[[Inventory], Dashboard]
 

@@ -27,7 +27,6 @@ from grafanalib.core import (
 
 from monitoring.kinds import KINDS
 from monitoring.model import Inventory, Settings
-from monitoring.naming import stable_uid
 
 GRID_COLUMNS = 24
 # Grafana 9/10 dashboard model; grafanalib's default (12) would make Grafana run migrations on load.
@@ -385,18 +384,6 @@ def selector(job: str | None = None, **matchers: str) -> str:
     parts += ['domain=~"$domain"', 'service=~"$service"']
     parts += [f"{name}{value}" for name, value in matchers.items()]
     return "{" + ", ".join(parts) + "}"
-
-
-def cloudwatch_board_uid(settings: Settings, board: str) -> str:
-    return stable_uid(settings.organization, "cloudwatch", board)
-
-
-def domain_board_uid(settings: Settings, domain: str) -> str:
-    return stable_uid(settings.organization, "domain", domain)
-
-
-def fleet_board_uid(settings: Settings) -> str:
-    return stable_uid(settings.organization, "fleet")
 
 
 def cloudwatch_variables(settings: Settings, services: Sequence[tuple[str, str]]) -> list[Template]:

@@ -18,7 +18,6 @@ from dashboards.common import (
     dashboard,
     datasource_ref,
     datasource_variable,
-    domain_board_uid,
     domain_tag,
     kind_tag,
     kind_title,
@@ -32,7 +31,7 @@ from monitoring.kinds import KINDS
 from monitoring.kinds.documentdb import DocumentdbService
 from monitoring.kinds.opensearch import OpensearchService
 from monitoring.model import Domain, Inventory, Service
-from monitoring.naming import kind_dashboard_uid
+from monitoring.naming import domain_board_uid, kind_dashboard_uid
 
 NO_DATA_UNTIL_TRAFFIC: dict[str, str] = {}
 

@@ -12,15 +12,13 @@ from dashboards.common import (
     dashboard,
     datasource_ref,
     datasource_variable,
-    domain_board_uid,
-    fleet_board_uid,
     kind_title,
     label_variable,
     stat,
     threshold,
 )
 from monitoring.model import Inventory
-from monitoring.naming import kind_dashboard_uid
+from monitoring.naming import domain_board_uid, fleet_board_uid, kind_dashboard_uid
 
 NO_DATA_UNTIL_TRAFFIC = {
     "Alerts firing by severity": "an alert fires",

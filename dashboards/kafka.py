@@ -9,7 +9,6 @@ from dashboards.common import (
     Section,
     Threshold,
     board_link,
-    cloudwatch_board_uid,
     dashboard,
     datasource_ref,
     domain_tag,
@@ -23,7 +22,7 @@ from dashboards.common import (
 )
 from monitoring.kinds import KINDS
 from monitoring.model import Inventory
-from monitoring.naming import kind_dashboard_uid
+from monitoring.naming import cloudwatch_board_uid, kind_dashboard_uid
 
 KIND = "kafka"
 

@@ -8,7 +8,6 @@ from dashboards.common import (
     CloudwatchQuery,
     Section,
     board_link,
-    cloudwatch_board_uid,
     cloudwatch_variables,
     dashboard,
     datasource_ref,
@@ -20,7 +19,7 @@ from dashboards.common import (
 )
 from monitoring.kinds.kafka import KafkaService
 from monitoring.model import Inventory
-from monitoring.naming import kind_dashboard_uid
+from monitoring.naming import cloudwatch_board_uid, kind_dashboard_uid
 
 KIND = "kafka"
 NAMESPACE = "AWS/Kafka"

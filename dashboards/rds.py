@@ -8,7 +8,6 @@ from dashboards.common import (
     CloudwatchQuery,
     Section,
     board_link,
-    cloudwatch_board_uid,
     cloudwatch_variables,
     dashboard,
     datasource_ref,
@@ -22,7 +21,7 @@ from dashboards.common import (
 from monitoring.kinds.mysql import MysqlService
 from monitoring.kinds.postgresql import PostgresqlService
 from monitoring.model import Inventory
-from monitoring.naming import kind_dashboard_uid
+from monitoring.naming import cloudwatch_board_uid, kind_dashboard_uid
 
 ENGINES = ("mysql", "postgresql")
 NAMESPACE = "AWS/RDS"

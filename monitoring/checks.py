@@ -45,6 +45,8 @@ ARTIFACT_CHECKS: dict[str, list[str]] = {
     "prometheus/rules/*.rules.yml": ["monitoring.lint.artifact:check_rule_artifact"],
     "cloudwatch/*.json": ["monitoring.aws.checks:check_cloudwatch"],
     "grafana/dashboards/*/*.json": ["monitoring.grafana_checks:check_dashboard"],
+    # Every file, on every run: a secret that got past validation is never written.
+    "*": ["monitoring.secrets:check_artifact_secrets"],
 }
 
 

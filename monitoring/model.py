@@ -59,6 +59,8 @@ class Settings:
     organization: str
     environment: str
     region: str
+    # Names and owns this inventory's CloudWatch resources; "<organization>/<environment>" by default.
+    inventory_id: str = ""
     account_id: str = ""
     labels: Mapping[str, str] = field(default_factory=dict)
     runbook_url: str = "https://runbooks.example.com/{kind}#{alertname}"
@@ -99,12 +101,15 @@ class RetentionRule:
     days: int
     description: str
     count: int | None
+    allow_shorten: bool = False
 
 
 @dataclass(frozen=True)
 class LogRetention:
     default_days: int
     rules: tuple[RetentionRule, ...]
+    # Log group name prefixes this inventory owns: rules and the default apply only inside them.
+    claimed_prefixes: tuple[str, ...] = ()
 
 
 ServiceT = TypeVar("ServiceT", bound=Service)

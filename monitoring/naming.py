@@ -15,6 +15,8 @@ GENERATED_HEADER = (
 )
 
 GRAFANA_UID_MAX = 40
+# The Grafana folder of the boards that span every domain (fleet overview, kind boards).
+FLEET_FOLDER = "fleet"
 
 
 def target_labels(service: Service, settings: Settings) -> dict[str, str]:
@@ -47,3 +49,19 @@ def kind_dashboard_url(settings: Settings, kind: str) -> str:
     """Link for an alert annotation; `{{ $labels.service }}` is expanded by Prometheus."""
     uid = kind_dashboard_uid(settings, kind)
     return f"{settings.grafana_url}/d/{uid}/{uid}?var-service={{{{ $labels.service }}}}"
+
+
+def cloudwatch_board_uid(settings: Settings, board: str) -> str:
+    return stable_uid(settings.organization, "cloudwatch", board)
+
+
+def domain_board_uid(settings: Settings, domain: str) -> str:
+    return stable_uid(settings.organization, "domain", domain)
+
+
+def fleet_board_uid(settings: Settings) -> str:
+    return stable_uid(settings.organization, "fleet")
+
+
+def folder_uid(settings: Settings, folder: str) -> str:
+    return stable_uid(settings.organization, "folder", folder)

@@ -34,11 +34,11 @@ def test_every_generated_parameter_set_passes_the_botocore_model_checks() -> Non
 
 
 def test_msk_uses_dimension_names_with_spaces_and_sums_controller_metrics(fleet_alarms: dict) -> None:
-    controller = fleet_alarms["acme/kafka/events/no-active-controller"]
+    controller = fleet_alarms["acme/test/kafka/events/no-active-controller"]
     assert controller["Dimensions"] == [{"Name": "Cluster Name", "Value": "acme-events"}]
     assert controller["Statistic"] == "Sum"
     assert controller["TreatMissingData"] == "breaching"
-    disk = fleet_alarms["acme/kafka/events/broker-2/data-logs-disk-used-high"]
+    disk = fleet_alarms["acme/test/kafka/events/broker-2/data-logs-disk-used-high"]
     assert disk["Dimensions"] == [
         {"Name": "Cluster Name", "Value": "acme-events"},
         {"Name": "Broker ID", "Value": "2"},
@@ -50,7 +50,7 @@ def test_elasticache_alarms_are_per_node_and_opensearch_carries_the_client_id(fl
         a["Dimensions"][0]["Value"] for a in fleet_alarms.values() if a["Namespace"] == "AWS/ElastiCache"
     }
     assert nodes == {"sessions-001", "sessions-002"}
-    red = fleet_alarms["acme/opensearch/search-logs/cluster-status-red"]
+    red = fleet_alarms["acme/test/opensearch/search-logs/cluster-status-red"]
     assert red["Dimensions"] == [
         {"Name": "DomainName", "Value": "search-logs"},
         {"Name": "ClientId", "Value": "123456789012"},
@@ -58,7 +58,7 @@ def test_elasticache_alarms_are_per_node_and_opensearch_carries_the_client_id(fl
 
 
 def test_status_checks_come_from_the_auto_scaling_group(fleet_alarms: dict) -> None:
-    status = fleet_alarms["acme/node/ec2-web/acme-web-asg/status-check-failed"]
+    status = fleet_alarms["acme/test/node/ec2-web/acme-web-asg/status-check-failed"]
     assert status["Dimensions"] == [{"Name": "AutoScalingGroupName", "Value": "acme-web-asg"}]
     assert status["AlarmActions"] == ["arn:aws:sns:us-east-1:123456789012:acme-shop-critical"]
 
@@ -90,14 +90,14 @@ def test_only_mysql_services_publishing_slow_logs_get_named_log_groups() -> None
     ],
 )
 def test_a_bad_parameter_set_is_caught(fleet_alarms: dict, change: dict, expected: str) -> None:
-    parameters = {**copy.deepcopy(fleet_alarms["acme/mysql/orders-db/cpu-high"]), **change}
-    problems = alarm_problems("acme/mysql/orders-db/cpu-high", parameters)
+    parameters = {**copy.deepcopy(fleet_alarms["acme/test/mysql/orders-db/cpu-high"]), **change}
+    problems = alarm_problems("acme/test/mysql/orders-db/cpu-high", parameters)
     assert any(expected in problem for problem in problems), problems
 
 
 def test_average_of_a_controller_metric_is_rejected(fleet_alarms: dict) -> None:
-    parameters = {**fleet_alarms["acme/kafka/events/offline-partitions"], "Statistic": "Average"}
-    assert alarm_problems("acme/kafka/events/offline-partitions", parameters) == [
+    parameters = {**fleet_alarms["acme/test/kafka/events/offline-partitions"], "Statistic": "Average"}
+    assert alarm_problems("acme/test/kafka/events/offline-partitions", parameters) == [
         "OfflinePartitionsCount is a controller metric: never use Average"
     ]
 
@@ -114,4 +114,4 @@ def test_a_retention_outside_cloudwatchs_list_is_rejected_with_the_allowed_days(
 def test_alarm_names_are_stable_and_derived_from_names(tmp_path: Path) -> None:
     first, second = desired_alarms(load_inventory(FLEET)), desired_alarms(load_inventory(FLEET))
     assert first == second
-    assert all(name.startswith("acme/") and len(name) <= 255 for name in first)
+    assert all(name.startswith("acme/test/") and len(name) <= 255 for name in first)

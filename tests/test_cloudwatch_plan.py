@@ -5,24 +5,26 @@ from __future__ import annotations
 import copy
 import io
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError, ReadTimeoutError
 from helpers import REPO
 
 from monitoring.aws.apply import Progress
-from monitoring.aws.calls import Backoff, RateLimiter
+from monitoring.aws.calls import AwsUnreachable, Backoff, RateLimiter
 from monitoring.aws.live import LiveAlarm, LiveLogGroup
-from monitoring.aws.plan import GB, MS_PER_DAY, Plan, compute_plan, expiring_bytes
+from monitoring.aws.plan import GB, MS_PER_DAY, Plan, compute_plan, expiring_bytes, prune_refusal
 from monitoring.aws.render import plan_document, render_text
 from monitoring.aws.retention import retention_policy
 from monitoring.generate.cloudwatch import desired_alarms
 from monitoring.inventory.build import load_inventory
 from monitoring.model import Inventory
+from monitoring.problems import InputError
 
 NOW_MS = 400 * MS_PER_DAY
-CPU = "acme/mysql/orders-db/cpu-high"
+CPU = "acme/test/mysql/orders-db/cpu-high"
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +45,11 @@ def live(parameters: dict[str, Any], tags: dict[str, str] | None = None) -> Live
 
 
 def plan_for(
-    inventory: Inventory, alarms: list[LiveAlarm], groups: Sequence[LiveLogGroup] = (), prune: bool = False
+    inventory: Inventory,
+    alarms: list[LiveAlarm],
+    groups: Sequence[LiveLogGroup] = (),
+    prune: bool = False,
+    allow_shorten: bool = False,
 ) -> Plan:
     return compute_plan(
         inventory.settings,
@@ -54,6 +60,7 @@ def plan_for(
         list(groups),
         prune=prune,
         now_ms=NOW_MS,
+        allow_shorten_retention=allow_shorten,
     )
 
 
@@ -90,20 +97,22 @@ def test_tag_drift_is_fixed_with_tag_calls_without_rewriting_the_alarm(fleet: In
 
 def test_leftovers_are_deleted_only_with_prune_and_unowned_alarms_never(fleet: Inventory) -> None:
     wanted = desired_alarms(fleet)
-    leftover = copy.deepcopy(wanted[CPU]) | {"AlarmName": "acme/mysql/gone-db/cpu-high"}
-    unowned_taken = copy.deepcopy(wanted["acme/mysql/billing-db/cpu-high"])
-    alarms = [live(p) for n, p in wanted.items() if n != "acme/mysql/billing-db/cpu-high"]
+    leftover = copy.deepcopy(wanted[CPU]) | {"AlarmName": "acme/test/mysql/gone-db/cpu-high"}
+    unowned_taken = copy.deepcopy(wanted["acme/test/mysql/billing-db/cpu-high"])
+    alarms = [live(p) for n, p in wanted.items() if n != "acme/test/mysql/billing-db/cpu-high"]
     alarms += [
         live(leftover),
         live(unowned_taken, tags={}),
-        live(leftover | {"AlarmName": "acme/x"}, tags={}),
+        live(leftover | {"AlarmName": "acme/test/x"}, tags={}),
     ]
     kept = plan_for(fleet, alarms)
     assert kept.alarm_changes == ()
-    assert kept.orphans == ("acme/mysql/gone-db/cpu-high",)
-    assert kept.conflicts == ("acme/mysql/billing-db/cpu-high",)
+    assert kept.orphans == ("acme/test/mysql/gone-db/cpu-high",)
+    assert kept.conflicts == ("acme/test/mysql/billing-db/cpu-high",)
     pruned = plan_for(fleet, alarms, prune=True)
-    assert [(c.action, c.name) for c in pruned.alarm_changes] == [("delete", "acme/mysql/gone-db/cpu-high")]
+    assert [(c.action, c.name) for c in pruned.alarm_changes] == [
+        ("delete", "acme/test/mysql/gone-db/cpu-high")
+    ]
     assert pruned.cost().alarms_usd_per_month == pytest.approx(-0.10)
 
 
@@ -135,7 +144,7 @@ def test_storage_expiring_assumes_even_writes_since_creation() -> None:
 
 def test_cost_estimate_and_json_rendering(fleet: Inventory) -> None:
     groups = [LiveLogGroup("/aws/rds/instance/orders-db/slowquery", None, 400 * GB, 0)]
-    document = plan_document(plan_for(fleet, [], groups))
+    document = plan_document(plan_for(fleet, [], groups, allow_shorten=True))
     assert document["cost_estimate_usd_per_month"] == {
         "alarms": 4.7,
         "alarms_added": 47,
@@ -210,3 +219,168 @@ def test_progress_reports_an_eta_from_the_rate_limit() -> None:
     clock.sleep(100)
     progress.advance(300)
     assert stream.getvalue() == "apply: 300/1500 (20%), 100s elapsed, ETA 6m40s\n"
+
+
+def server_error(status: int = 500) -> ClientError:
+    response: Any = {
+        "Error": {"Code": "InternalFailure", "Message": "oops"},
+        "ResponseMetadata": {"HTTPStatusCode": status},
+    }
+    return ClientError(response, "PutMetricAlarm")
+
+
+def scripted(*outcomes: Any) -> Any:
+    remaining = list(outcomes)
+
+    def operation(**_: Any) -> Any:
+        outcome = remaining.pop(0)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    return operation
+
+
+def test_backoff_retries_server_errors_timeouts_and_resets_with_jittered_sleeps() -> None:
+    sleeps: list[float] = []
+    backoff = Backoff(sleep=sleeps.append, jitter=lambda low, high: high)
+    reset = ConnectionClosedError(endpoint_url="http://aws")
+    timeout = ReadTimeoutError(endpoint_url="http://aws")
+    operation = scripted(server_error(500), server_error(503), reset, timeout, throttling(), {"ok": 1})
+    assert backoff.call(operation) == {"ok": 1}
+    assert sleeps == [0.2, 0.4, 0.8, 1.6, 3.2]
+    assert backoff.retried == {"server error": 2, "connection error": 2, "throttling": 1}
+    assert backoff.summary() == "retried with backoff: 2 connection error, 2 server error, 1 throttling"
+
+
+def test_backoff_never_retries_a_4xx_that_is_not_throttling() -> None:
+    sleeps: list[float] = []
+    with pytest.raises(ClientError, match="InternalFailure"):
+        Backoff(sleep=sleeps.append).call(scripted(server_error(400), {"ok": 1}))
+    assert sleeps == []
+
+
+def test_backoff_turns_a_connection_that_never_comes_up_into_aws_unreachable() -> None:
+    refused = EndpointConnectionError(endpoint_url="http://127.0.0.1:1/")
+    backoff = Backoff(max_attempts=3, sleep=lambda _: None)
+    with pytest.raises(AwsUnreachable, match=r"Could not connect to the endpoint URL.*\(3 attempts\)"):
+        backoff.call(scripted(refused, refused, refused))
+    # A server error that persists is a failed call, not an unreachable AWS.
+    with pytest.raises(ClientError):
+        backoff.call(scripted(server_error(), server_error(), server_error()))
+
+
+def group(name: str, days: int | None, stored: int = 0, tagged: bool = False) -> LiveLogGroup:
+    return LiveLogGroup(name, days, stored, 0, f"arn:aws:logs:us-east-1:1:log-group:{name}", tagged)
+
+
+def test_retention_is_planned_only_for_named_claimed_or_tagged_groups(fleet: Inventory) -> None:
+    groups = [
+        group("/aws/lambda/thumbs", None),  # claimed, rule
+        group("/app/no-policy", None),  # claimed, default
+        group("/team-b/no-policy", None),  # nobody's: untouched
+        group("/aws/ecs/other", 365),  # nobody's: untouched
+        group("/legacy/ours", None, tagged=True),  # tagged as ours: default
+        group("/aws/rds/instance/orders-db/slowquery", None),  # named
+    ]
+    plan = plan_for(fleet, [live(p) for p in desired_alarms(fleet).values()], groups)
+    assert [(c.group, c.after_days, c.source, c.needs_tags) for c in plan.retention_changes] == [
+        ("/app/no-policy", 90, "default", True),
+        ("/aws/lambda/thumbs", 14, "rule /aws/lambda/*", True),
+        ("/aws/rds/instance/orders-db/slowquery", 30, "rule /aws/rds/instance/*/slowquery", True),
+        ("/legacy/ours", 90, "default", False),
+    ]
+
+
+def test_shortening_retention_is_held_back_with_the_data_it_would_drop(fleet: Inventory) -> None:
+    groups = [
+        group("/aws/lambda/thumbs", 365, stored=365 * GB),
+        group("/aws/lambda/resizer", 7, stored=GB),
+    ]
+    alarms = [live(p) for p in desired_alarms(fleet).values()]
+    plan = plan_for(fleet, alarms, groups)
+    assert [(c.group, c.shortens, c.held) for c in plan.retention_changes] == [
+        ("/aws/lambda/resizer", False, False),
+        ("/aws/lambda/thumbs", True, True),
+    ]
+    assert plan.has_changes and plan.retention_to_apply == (plan.retention_changes[0],)
+    text = render_text(plan)
+    assert (
+        "  ~ /aws/lambda/thumbs: 365 days -> 14 days (stored 365.0 GB, ~351.0 GB would be deleted for good; "
+        "rule /aws/lambda/*) [SHORTENS, held back]" in text
+    )
+    assert "1 retention changes held back: they shorten retention (~351.0 GB of stored logs" in text
+    assert text.endswith(
+        "Plan: 0 to create, 0 to update, 0 to delete, 1 retention policies to set. "
+        "1 retention changes held back (they shorten retention)."
+    )
+    assert plan.cost().expiring_bytes == 0  # what apply will do: the held change is not counted
+    document = plan_document(plan)
+    assert [(r["log_group"], r["held"]) for r in document["retention"]] == [
+        ("/aws/lambda/resizer", False),
+        ("/aws/lambda/thumbs", True),
+    ]
+    allowed = plan_for(fleet, alarms, groups, allow_shorten=True)
+    assert [c.held for c in allowed.retention_changes] == [False, False]
+
+
+def test_prune_refuses_beyond_ten_percent_of_owned_alarms_with_a_floor(fleet: Inventory) -> None:
+    wanted = desired_alarms(fleet)
+    leftovers = [
+        live(copy.deepcopy(p) | {"AlarmName": f"acme/test/mysql/gone-{n}/cpu-high"}, tags=None)
+        for n, p in enumerate([wanted[CPU]] * 11)
+    ]
+    for alarm in leftovers:
+        alarm.tags["mac:service"] = alarm.name.split("/")[3]
+    alarms = [live(p) for p in wanted.values()] + leftovers
+    plan = plan_for(fleet, alarms, prune=True)
+    assert plan.owned_alarms == len(wanted) + 11
+    assert prune_refusal(plan, None).startswith(
+        "refusing to prune: 11 owned alarms of 11 services would be deleted, more than the default limit "
+        "of 10 (10% of the 58 owned alarms live, at least 10, at most 100)."
+    )
+    assert prune_refusal(plan, 11) == ""
+    assert "more than --prune-max 5" in prune_refusal(plan, 5)
+    assert prune_refusal(plan_for(fleet, alarms[:-1], prune=True), None) == ""
+
+
+def retention_inventory(tmp_path: Path, rules: str, claimed: str) -> Path:
+    text = (REPO / "tests/fixtures/cloudwatch/inventory/fleet.yaml").read_text()
+    start, end = text.index("log_retention:\n"), text.index("domains:\n")
+    folder = tmp_path / "inventory"
+    folder.mkdir()
+    (folder / "fleet.yaml").write_text(
+        text[:start] + f"log_retention:\n{claimed}  default_days: 90\n  rules:\n{rules}" + text[end:]
+    )
+    return folder
+
+
+def test_a_rule_outside_every_claimed_prefix_is_rejected_located_with_a_hint(tmp_path: Path) -> None:
+    folder = retention_inventory(
+        tmp_path,
+        "    - pattern: /aws/lambda/*\n      days: 14\n    - pattern: /aws/*\n      days: 30\n",
+        "  claimed_prefixes: [/aws/lambda/]\n",
+    )
+    with pytest.raises(InputError) as raised:
+        load_inventory(folder)
+    (problem,) = raised.value.problems
+    assert (problem.location.file.endswith("fleet.yaml"), problem.location.line) == (True, 16)
+    assert problem.message == (
+        "log_retention.rules[1].pattern '/aws/*' lies outside every claimed prefix: it could change the "
+        "retention of log groups this inventory does not own"
+    )
+    assert problem.hint.startswith("claimed prefixes: '/aws/lambda/'; add the groups' prefix to ")
+    assert "(e.g. '/aws/')" in problem.hint
+
+
+def test_inventory_id_defaults_to_organization_and_environment_and_is_checked(tmp_path: Path) -> None:
+    fleet = load_inventory(REPO / "tests/fixtures/cloudwatch/inventory")
+    assert fleet.settings.inventory_id == "acme/test"
+    folder = tmp_path / "inventory"
+    folder.mkdir()
+    text = (REPO / "tests/fixtures/cloudwatch/inventory/fleet.yaml").read_text()
+    (folder / "fleet.yaml").write_text(
+        text.replace("  environment: test\n", "  environment: test\n  inventory_id: Acme//x\n")
+    )
+    with pytest.raises(InputError, match="'Acme//x' is not an inventory id"):
+        load_inventory(folder)

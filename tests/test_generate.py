@@ -13,7 +13,7 @@ from cli.main import cli
 from monitoring.generate.prometheus import prometheus_config
 from monitoring.inventory.build import load_inventory
 from monitoring.pipeline import build_artifacts
-from monitoring.writer import compare_tree, write_tree
+from monitoring.writer import OutputWriteError, compare_tree, write_tree
 from tests.helpers import REPO, assert_golden, update_golden
 
 GOLDEN = REPO / "tests" / "golden"
@@ -116,7 +116,7 @@ def test_failed_write_leaves_previous_tree(tmp_path: Path, monkeypatch: pytest.M
         raise OSError("disk full")
 
     monkeypatch.setattr(type(artifacts[0]), "render", broken_render)
-    with pytest.raises(OSError):
+    with pytest.raises(OutputWriteError, match="disk full; the previous output is unchanged"):
         write_tree(artifacts, out)
     assert sorted(p.name for p in out.iterdir()) == [".mac-generated", "keep.yml"]
     assert [p.name for p in tmp_path.iterdir()] == ["generated"]

@@ -3,6 +3,10 @@
 Presets (monitoring/aws/presets/) describe metrics and alarms; this module turns one alarm of one
 service into PutMetricAlarm parameters with a deterministic name, the domain's SNS actions and the
 ownership tags that let `mac apply cloudwatch` recognise what it manages.
+
+Ownership is the inventory id (`settings.inventory_id`, "<organization>/<environment>" by default):
+names start with it and the `mac:inventory` tag holds it exactly, so two inventories of one
+organization never take each other's alarms for their own.
 """
 
 from __future__ import annotations
@@ -63,20 +67,24 @@ class AlarmPreset:
 
 
 def name_prefix(settings: Settings) -> str:
-    """Every alarm of this inventory starts with it; used to list candidates before reading tags."""
-    return f"{settings.organization}{NAME_SEPARATOR}"
+    """Every alarm of this inventory starts with it; used to list candidates before reading tags.
+
+    Another inventory's id may start with ours ("acme/prod/eu" and "acme/prod"): tags decide.
+    """
+    return f"{settings.inventory_id}{NAME_SEPARATOR}"
 
 
 def alarm_name(settings: Settings, service: Service, alarm: AlarmPreset) -> str:
-    parts = (settings.organization, service.kind, service.name, alarm.resource, alarm.check)
+    parts = (settings.inventory_id, service.kind, service.name, alarm.resource, alarm.check)
     return NAME_SEPARATOR.join(filter(None, parts))
 
 
 def ownership_tags(settings: Settings) -> dict[str, str]:
-    return {MANAGED_BY_KEY: MANAGED_BY_VALUE, INVENTORY_KEY: settings.organization}
+    return {MANAGED_BY_KEY: MANAGED_BY_VALUE, INVENTORY_KEY: settings.inventory_id}
 
 
 def is_owned(tags: Mapping[str, str], settings: Settings) -> bool:
+    """Both ownership tags, with exactly our values: a prefix or another inventory's id is not ours."""
     return all(tags.get(key) == value for key, value in ownership_tags(settings).items())
 
 

@@ -11,9 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from monitoring.aws.calls import Backoff, RateLimiter, error_text
+from monitoring.aws.calls import AwsUnreachable, Backoff, RateLimiter, error_text
 from monitoring.aws.live import existing_alarm_names
-from monitoring.aws.plan import AlarmChange, Plan
+from monitoring.aws.plan import AlarmChange, Plan, RetentionChange
 
 DELETE_ALARMS_BATCH = 100
 
@@ -22,6 +22,8 @@ DELETE_ALARMS_BATCH = 100
 class ApplyReport:
     applied: list[str] = field(default_factory=list)
     failures: dict[str, str] = field(default_factory=dict)
+    # Set when AWS stopped answering: the run stopped there; re-running finishes it.
+    unreachable: AwsUnreachable | None = None
 
 
 class Progress:
@@ -75,6 +77,13 @@ def _write_alarm(change: AlarmChange, cloudwatch: Any, limiter: RateLimiter, bac
         backoff.call(cloudwatch.untag_resource, ResourceARN=change.arn, TagKeys=list(change.tags_to_remove))
 
 
+def _set_retention(change: RetentionChange, logs: Any, ownership: dict[str, str], backoff: Backoff) -> None:
+    if change.needs_tags and change.arn:
+        # Tagged first: a group whose retention we set is recognisably ours on later runs.
+        backoff.call(logs.tag_resource, resourceArn=change.arn, tags=ownership)
+    backoff.call(logs.put_retention_policy, logGroupName=change.group, retentionInDays=change.after_days)
+
+
 def apply_plan(
     plan: Plan,
     cloudwatch: Any,
@@ -84,39 +93,68 @@ def apply_plan(
     backoff: Backoff,
     progress: Progress,
 ) -> ApplyReport:
+    """Every change of the plan except held-back retention shortenings."""
     report = ApplyReport()
+    try:
+        _apply(plan, cloudwatch, logs, limiter, backoff, progress, report)
+    except AwsUnreachable as error:
+        report.unreachable = error
+    return report
+
+
+def _apply(
+    plan: Plan,
+    cloudwatch: Any,
+    logs: Any,
+    limiter: RateLimiter,
+    backoff: Backoff,
+    progress: Progress,
+    report: ApplyReport,
+) -> None:
     for change in (c for c in plan.alarm_changes if c.action != "delete"):
         try:
             _write_alarm(change, cloudwatch, limiter, backoff)
             report.applied.append(change.name)
+        except AwsUnreachable:
+            raise
         except Exception as error:  # every failure is reported by alarm; the run goes on
             report.failures[change.name] = error_text(error)
         progress.advance()
 
-    doomed = [c.name for c in plan.alarm_changes if c.action == "delete"]
+    doomed = [c.name for c in plan.deletions]
     for start in range(0, len(doomed), DELETE_ALARMS_BATCH):
         batch = doomed[start : start + DELETE_ALARMS_BATCH]
+        failure = ""
         try:
             limiter.wait()
             backoff.call(cloudwatch.delete_alarms, AlarmNames=batch)
-            # DeleteAlarms skips names it cannot delete without saying so: check what is left.
-            remaining = existing_alarm_names(cloudwatch, batch, backoff)
+        except AwsUnreachable:
+            raise
         except Exception as error:
-            report.failures.update({name: error_text(error) for name in batch})
-        else:
-            report.failures.update(
-                {name: "still exists after DeleteAlarms" for name in batch if name in remaining}
-            )
-            report.applied += [name for name in batch if name not in remaining]
+            # A retried DeleteAlarms whose first answer was lost may fail on names already gone.
+            failure = error_text(error)
+        # DeleteAlarms skips names it cannot delete without saying so: check what is left.
+        try:
+            remaining = existing_alarm_names(cloudwatch, batch, backoff)
+        except AwsUnreachable:
+            raise
+        except Exception as error:
+            report.failures.update({name: failure or error_text(error) for name in batch})
+            progress.advance(len(batch))
+            continue
+        report.failures.update(
+            {name: failure or "still exists after DeleteAlarms" for name in batch if name in remaining}
+        )
+        report.applied += [name for name in batch if name not in remaining]
         progress.advance(len(batch))
 
-    for retention in plan.retention_changes:
+    ownership = dict(plan.ownership_tags)
+    for retention in plan.retention_to_apply:
         try:
-            backoff.call(
-                logs.put_retention_policy, logGroupName=retention.group, retentionInDays=retention.after_days
-            )
+            _set_retention(retention, logs, ownership, backoff)
             report.applied.append(retention.group)
+        except AwsUnreachable:
+            raise
         except Exception as error:
             report.failures[retention.group] = error_text(error)
         progress.advance()
-    return report

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from monitoring.aws.alarms import is_owned
+from monitoring.aws.alarms import is_owned, ownership_tags
 from monitoring.aws.live import LiveAlarm, LiveLogGroup
 from monitoring.aws.retention import RetentionPolicy
 from monitoring.model import Settings
@@ -73,10 +73,16 @@ class AlarmChange:
     field_changes: tuple[FieldChange, ...] = ()
     tags_to_set: Mapping[str, str] = field(default_factory=dict)
     tags_to_remove: tuple[str, ...] = ()
+    service: str = ""
 
     @property
     def writes_alarm(self) -> bool:
         return self.action == "create" or bool(self.field_changes)
+
+
+def shortens(before_days: int | None, after_days: int) -> bool:
+    """Never-expire counts as infinite: setting any retention on such a group shortens it."""
+    return before_days is None or after_days < before_days
 
 
 @dataclass(frozen=True)
@@ -86,6 +92,22 @@ class RetentionChange:
     after_days: int
     stored_bytes: int
     expiring_bytes: int
+    arn: str = ""
+    # Why this retention: "rule <pattern>", "default", ...
+    source: str = ""
+    # A shortening deletes stored data for good; it waits for --allow-shorten-retention or
+    # `allow_shorten: true` on its rule.
+    allowed: bool = True
+    # The group does not carry our ownership tags yet; apply tags it before setting the retention.
+    needs_tags: bool = False
+
+    @property
+    def shortens(self) -> bool:
+        return shortens(self.before_days, self.after_days)
+
+    @property
+    def held(self) -> bool:
+        return self.shortens and not self.allowed
 
 
 @dataclass(frozen=True)
@@ -106,6 +128,7 @@ class CostEstimate:
 @dataclass(frozen=True)
 class Plan:
     organization: str
+    inventory_id: str
     region: str
     alarm_changes: tuple[AlarmChange, ...]
     retention_changes: tuple[RetentionChange, ...]
@@ -116,10 +139,30 @@ class Plan:
     conflicts: tuple[str, ...]
     # Named log groups (RDS slow-query groups) that do not exist yet: never created here.
     missing_log_groups: tuple[str, ...]
+    # Live alarms carrying our ownership tags (the base of the --prune limit).
+    owned_alarms: int = 0
+    ownership_tags: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def has_changes(self) -> bool:
+        """Anything pending, held-back retention shortenings included."""
         return bool(self.alarm_changes or self.retention_changes)
+
+    @property
+    def retention_to_apply(self) -> tuple[RetentionChange, ...]:
+        return tuple(c for c in self.retention_changes if not c.held)
+
+    @property
+    def retention_held(self) -> tuple[RetentionChange, ...]:
+        return tuple(c for c in self.retention_changes if c.held)
+
+    @property
+    def has_changes_to_apply(self) -> bool:
+        return bool(self.alarm_changes or self.retention_to_apply)
+
+    @property
+    def deletions(self) -> tuple[AlarmChange, ...]:
+        return tuple(c for c in self.alarm_changes if c.action == "delete")
 
     def counts_by_kind(self) -> dict[str, dict[str, int]]:
         counts: dict[str, Counter[str]] = {}
@@ -135,8 +178,39 @@ class Plan:
     def cost(self) -> CostEstimate:
         actions = Counter(change.action for change in self.alarm_changes)
         return CostEstimate(
-            actions["create"], actions["delete"], sum(c.expiring_bytes for c in self.retention_changes)
+            actions["create"], actions["delete"], sum(c.expiring_bytes for c in self.retention_to_apply)
         )
+
+
+# The default --prune limit: 10% of the owned alarms live, at least 10, at most 100. Deleting
+# more (an emptied inventory file, a wrong inventory) needs --prune-max.
+PRUNE_SHARE = 0.10
+PRUNE_FLOOR = 10
+PRUNE_CAP = 100
+
+
+def default_prune_limit(owned_alarms: int) -> int:
+    return min(PRUNE_CAP, max(PRUNE_FLOOR, int(owned_alarms * PRUNE_SHARE)))
+
+
+def prune_refusal(plan: Plan, prune_max: int | None) -> str:
+    """Why apply refuses to run this plan's deletions, or '' when they are within the limit."""
+    deletions = plan.deletions
+    limit = default_prune_limit(plan.owned_alarms) if prune_max is None else prune_max
+    if len(deletions) <= limit:
+        return ""
+    services = {(change.kind, change.service) for change in deletions}
+    basis = (
+        f"--prune-max {prune_max}"
+        if prune_max is not None
+        else f"the default limit of {limit} (10% of the {plan.owned_alarms} owned alarms live, "
+        f"at least {PRUNE_FLOOR}, at most {PRUNE_CAP})"
+    )
+    return (
+        f"refusing to prune: {len(deletions)} owned alarms of {len(services)} services would be deleted, "
+        f"more than {basis}. Nothing was changed. Check the deletions in the plan; to allow them, "
+        f"re-run with --prune-max {len(deletions)}."
+    )
 
 
 def expiring_bytes(group: LiveLogGroup, after_days: int, now_ms: int) -> int:
@@ -172,6 +246,7 @@ def compute_plan(
     *,
     prune: bool,
     now_ms: int,
+    allow_shorten_retention: bool = False,
 ) -> Plan:
     live_by_name = {alarm.name: alarm for alarm in live_alarms}
     changes: list[AlarmChange] = []
@@ -188,33 +263,41 @@ def compute_plan(
             changes.append(change)
         else:
             unchanged[kind] += 1
-    leftovers = sorted(
-        alarm.name
-        for alarm in live_alarms
-        if alarm.name not in wanted_alarms and is_owned(alarm.tags, settings)
-    )
+    owned = [alarm for alarm in live_alarms if is_owned(alarm.tags, settings)]
+    leftovers = sorted(alarm.name for alarm in owned if alarm.name not in wanted_alarms)
     if prune:
         changes += [
-            AlarmChange("delete", name, live_by_name[name].tags.get("mac:kind", ""), live_by_name[name].arn)
+            AlarmChange(
+                "delete",
+                name,
+                live_by_name[name].tags.get("mac:kind", ""),
+                live_by_name[name].arn,
+                service=live_by_name[name].tags.get("mac:service", ""),
+            )
             for name in leftovers
         ]
 
     retention: list[RetentionChange] = []
     for group in sorted(live_groups, key=lambda g: g.name):
-        wanted_days = policy.wanted_days(group.name, group.retention_days)
-        if wanted_days is not None and wanted_days != group.retention_days:
+        target = policy.wanted(group.name, group.retention_days, group.tagged_ours)
+        if target is not None and target.days != group.retention_days:
             retention.append(
                 RetentionChange(
                     group.name,
                     group.retention_days,
-                    wanted_days,
+                    target.days,
                     group.stored_bytes,
-                    expiring_bytes(group, wanted_days, now_ms),
+                    expiring_bytes(group, target.days, now_ms),
+                    arn=group.arn,
+                    source=target.source,
+                    allowed=allow_shorten_retention or target.allow_shorten,
+                    needs_tags=not group.tagged_ours,
                 )
             )
     live_group_names = {g.name for g in live_groups}
     return Plan(
         organization=settings.organization,
+        inventory_id=settings.inventory_id,
         region=region,
         alarm_changes=tuple(changes),
         retention_changes=tuple(retention),
@@ -222,4 +305,6 @@ def compute_plan(
         orphans=() if prune else tuple(leftovers),
         conflicts=tuple(conflicts),
         missing_log_groups=tuple(g for g in policy.log_groups if g not in live_group_names),
+        owned_alarms=len(owned),
+        ownership_tags=ownership_tags(settings),
     )

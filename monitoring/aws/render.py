@@ -21,10 +21,10 @@ _OPERATOR = {
 }
 
 
-
 def _number(value: float) -> str:
     """Thresholds in full (536870912, not 5.36871e+08): they are compared against raw metric values."""
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
 
 def _size(size_bytes: int) -> str:
     for unit, scale in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
@@ -63,15 +63,50 @@ def _alarm_lines(change: AlarmChange) -> list[str]:
 
 
 def _retention_line(change: RetentionChange) -> str:
-    expiring = f", ~{_size(change.expiring_bytes)} would expire" if change.expiring_bytes else ""
+    expiring = f", ~{_size(change.expiring_bytes)} would be deleted for good" if change.expiring_bytes else ""
+    source = f"; {change.source}" if change.source else ""
+    flag = " [SHORTENS, held back]" if change.held else " [shortens]" if change.shortens else ""
     return (
         f"  ~ {change.group}: {_days(change.before_days)} -> {_days(change.after_days)} "
-        f"(stored {_size(change.stored_bytes)}{expiring})"
+        f"(stored {_size(change.stored_bytes)}{expiring}{source}){flag}"
     )
 
 
+def held_text(plan: Plan) -> str:
+    held = plan.retention_held
+    dropped = sum(change.expiring_bytes for change in held)
+    return (
+        f"{len(held)} retention changes held back: they shorten retention (~{_size(dropped)} of stored "
+        "logs would be deleted for good). Allow them with --allow-shorten-retention, or with "
+        "`allow_shorten: true` on their rule."
+    )
+
+
+CONFLICTS_TEXT = "conflicts: alarms with these names exist and are not owned by this inventory"
+
+
+def summary_line(plan: Plan) -> str:
+    if not (plan.has_changes or plan.conflicts):
+        return "No changes. CloudWatch matches the inventory."
+    actions = {
+        action: sum(1 for c in plan.alarm_changes if c.action == action)
+        for action in ("create", "update", "delete")
+    }
+    parts = [
+        f"Plan: {actions['create']} to create, {actions['update']} to update, {actions['delete']} to delete, "
+        f"{len(plan.retention_to_apply)} retention policies to set."
+        if plan.has_changes_to_apply
+        else "No changes to apply."
+    ]
+    if plan.retention_held:
+        parts.append(f"{len(plan.retention_held)} retention changes held back (they shorten retention).")
+    if plan.conflicts:
+        parts.append(f"{len(plan.conflicts)} {CONFLICTS_TEXT}.")
+    return " ".join(parts)
+
+
 def render_text(plan: Plan) -> str:
-    lines = [f"CloudWatch plan for inventory {plan.organization!r} in {plan.region}", ""]
+    lines = [f"CloudWatch plan for inventory {plan.inventory_id!r} in {plan.region}", ""]
     if plan.alarm_changes:
         lines.append("Alarms:")
         for change in plan.alarm_changes:
@@ -80,6 +115,8 @@ def render_text(plan: Plan) -> str:
     if plan.retention_changes:
         lines.append("Log group retention (existing groups only; none is created):")
         lines += [_retention_line(change) for change in plan.retention_changes]
+        if plan.retention_held:
+            lines.append(held_text(plan))
         lines.append("")
     counts = plan.counts_by_kind()
     if counts:
@@ -113,16 +150,7 @@ def render_text(plan: Plan) -> str:
         f"expired by retention at {LOG_STORAGE_USD_PER_GB_MONTH:.2f} USD per GB-month, assuming even "
         "writes since creation). US East prices."
     )
-    actions = {
-        action: sum(1 for c in plan.alarm_changes if c.action == action)
-        for action in ("create", "update", "delete")
-    }
-    lines.append(
-        f"Plan: {actions['create']} to create, {actions['update']} to update, {actions['delete']} to delete, "
-        f"{len(plan.retention_changes)} retention policies to set."
-        if plan.has_changes
-        else "No changes. CloudWatch matches the inventory."
-    )
+    lines.append(summary_line(plan))
     return "\n".join(lines)
 
 
@@ -130,8 +158,10 @@ def plan_document(plan: Plan) -> dict[str, Any]:
     cost = plan.cost()
     return {
         "organization": plan.organization,
+        "inventory_id": plan.inventory_id,
         "region": plan.region,
         "has_changes": plan.has_changes,
+        "owned_alarms": plan.owned_alarms,
         "counts_by_kind": plan.counts_by_kind(),
         "alarms": [
             {
@@ -151,6 +181,9 @@ def plan_document(plan: Plan) -> dict[str, Any]:
                 "after_days": change.after_days,
                 "stored_bytes": change.stored_bytes,
                 "expiring_bytes": change.expiring_bytes,
+                "source": change.source,
+                "shortens": change.shortens,
+                "held": change.held,
             }
             for change in plan.retention_changes
         ],

@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from monitoring.aws.alarms import name_prefix
+from monitoring.aws.alarms import name_prefix, ownership_tags
 from monitoring.aws.calls import Backoff
 from monitoring.aws.live import read_alarms, read_log_groups
 from monitoring.aws.plan import Plan, compute_plan
@@ -22,8 +22,11 @@ READ_TIMEOUT_SECONDS = 60
 class CloudWatchClients:
     cloudwatch: Any
     logs: Any
+    # Resource Groups Tagging API: alarm and log group tags in bulk.
+    tagging: Any
     region: str
-    # HTTP requests sent, by "service.Operation" (retries after throttling included).
+    endpoint_url: str | None = None
+    # HTTP requests sent, by "service.Operation" (retries included).
     requests: Counter[str] = field(default_factory=Counter)
 
     def count_request(self, event_name: str, **_: Any) -> None:
@@ -31,7 +34,8 @@ class CloudWatchClients:
 
 
 def connect(region: str, endpoint_url: str | None = None) -> CloudWatchClients:
-    """Clients from the standard boto3 credential chain; retries are ours (Backoff), not botocore's."""
+    """Clients from the standard boto3 credential chain; retries are ours (Backoff), not botocore's,
+    so that every retry is counted and paced by one policy."""
     import boto3
     from botocore.config import Config
 
@@ -41,27 +45,40 @@ def connect(region: str, endpoint_url: str | None = None) -> CloudWatchClients:
         read_timeout=READ_TIMEOUT_SECONDS,
     )
     session = boto3.session.Session()
+
+    def new_client(service: str) -> Any:
+        return session.client(service, region_name=region, endpoint_url=endpoint_url, config=config)
+
     clients = CloudWatchClients(
-        session.client("cloudwatch", region_name=region, endpoint_url=endpoint_url, config=config),
-        session.client("logs", region_name=region, endpoint_url=endpoint_url, config=config),
+        new_client("cloudwatch"),
+        new_client("logs"),
+        new_client("resourcegroupstaggingapi"),
         region,
+        endpoint_url,
     )
-    for client in (clients.cloudwatch, clients.logs):
+    for client in (clients.cloudwatch, clients.logs, clients.tagging):
         client.meta.events.register("before-send", clients.count_request)
     return clients
 
 
 def read_plan(
-    inventory: Inventory, clients: CloudWatchClients, *, prune: bool, now_ms: int, backoff: Backoff
+    inventory: Inventory,
+    clients: CloudWatchClients,
+    *,
+    prune: bool,
+    now_ms: int,
+    backoff: Backoff,
+    allow_shorten_retention: bool = False,
 ) -> Plan:
     settings = inventory.settings
     return compute_plan(
         settings,
         clients.region,
         desired_alarms(inventory),
-        read_alarms(clients.cloudwatch, name_prefix(settings), backoff),
+        read_alarms(clients.cloudwatch, clients.tagging, name_prefix(settings), backoff),
         retention_policy(inventory),
-        read_log_groups(clients.logs, backoff),
+        read_log_groups(clients.logs, clients.tagging, ownership_tags(settings), backoff),
         prune=prune,
         now_ms=now_ms,
+        allow_shorten_retention=allow_shorten_retention,
     )

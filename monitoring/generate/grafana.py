@@ -15,7 +15,7 @@ from grafanalib.core import Dashboard
 from dashboards import build_boards, folder_title
 from monitoring.artifacts import Artifact
 from monitoring.model import Datasource, Inventory
-from monitoring.naming import stable_uid
+from monitoring.naming import folder_uid
 
 DASHBOARDS_ROOT = "/var/lib/grafana/dashboards"
 DASHBOARD_DIR = "grafana/dashboards"
@@ -74,10 +74,6 @@ def datasources_provisioning(inventory: Inventory) -> dict[str, Any]:
     }
 
 
-def folder_uid(inventory: Inventory, folder: str) -> str:
-    return stable_uid(inventory.settings.organization, "folder", folder)
-
-
 def dashboard_providers(inventory: Inventory, folders: list[str]) -> dict[str, Any]:
     return {
         "apiVersion": 1,
@@ -86,7 +82,7 @@ def dashboard_providers(inventory: Inventory, folders: list[str]) -> dict[str, A
                 "name": folder,
                 "orgId": 1,
                 "folder": folder_title(inventory, folder),
-                "folderUid": folder_uid(inventory, folder),
+                "folderUid": folder_uid(inventory.settings, folder),
                 "type": "file",
                 "disableDeletion": True,
                 "allowUiUpdates": False,

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from monitoring.aws.retention import retention_rule_problems
 from monitoring.inventory.loader import Document, load_documents, walk_items
 from monitoring.inventory.validate import schema_problems, semantic_problems
 from monitoring.kinds import KINDS
@@ -22,6 +23,7 @@ from monitoring.model import (
     Settings,
 )
 from monitoring.problems import InputError
+from monitoring.secrets import refuse_secrets
 
 
 def load_inventory(root: Path) -> Inventory:
@@ -29,7 +31,8 @@ def load_inventory(root: Path) -> Inventory:
     documents = load_documents(root)
     problems = [p for doc in documents for p in schema_problems(doc)]
     if not problems:
-        problems = semantic_problems(documents)
+        problems = semantic_problems(documents) + retention_rule_problems(documents)
+    problems = refuse_secrets(documents, problems)
     if problems:
         raise InputError(problems)
     return build_inventory(documents)
@@ -47,6 +50,7 @@ def _settings(raw: Mapping[str, Any]) -> Settings:
         organization=raw["organization"],
         environment=raw["environment"],
         region=raw["region"],
+        inventory_id=raw.get("inventory_id", f"{raw['organization']}/{raw['environment']}"),
         account_id=raw.get("account_id", ""),
         labels=dict(sorted(raw.get("labels", {}).items())),
         runbook_url=raw.get("runbook_url", defaults.runbook_url),
@@ -131,9 +135,16 @@ def build_inventory(documents: list[Document]) -> Inventory:
         LogRetention(
             default_days=retention_raw["default_days"],
             rules=tuple(
-                RetentionRule(r["pattern"], r["days"], r.get("description", ""), r.get("count"))
+                RetentionRule(
+                    r["pattern"],
+                    r["days"],
+                    r.get("description", ""),
+                    r.get("count"),
+                    r.get("allow_shorten", False),
+                )
                 for r in retention_raw.get("rules", ())
             ),
+            claimed_prefixes=tuple(retention_raw.get("claimed_prefixes", ())),
         )
         if retention_raw is not None
         else None

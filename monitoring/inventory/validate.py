@@ -4,15 +4,26 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections.abc import Iterator
 from functools import cache
 from importlib import resources
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError
 
-from monitoring.inventory.loader import Document, NodePath, walk_items
+from monitoring.inventory.loader import (
+    ECHO_LIMIT,
+    Document,
+    NodePath,
+    field_name,
+    shorten,
+    shown,
+    walk_items,
+)
+from monitoring.model import Settings
+from monitoring.naming import FLEET_FOLDER, domain_board_uid, folder_uid
 from monitoring.problems import Location, Problem
 
 RESERVED_LABELS = frozenset({"service", "domain", "team", "kind", "env", "job", "instance"})
@@ -45,6 +56,59 @@ def _inline_refs(node: Any, defs: dict[str, Any]) -> Any:
     return node
 
 
+def strict_pattern(pattern: str) -> str:
+    r"""The pattern with each `$` outside a character class as `\Z`: in Python `$` also matches
+    before a final newline, so "host:3306\n" would pass `...[0-9]{1,5}$` (ECMA `$` does not)."""
+    out: list[str] = []
+    index, class_start = 0, -1  # where the open character class starts; -1 outside one
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            out.append(pattern[index : index + 2])
+            index += 2
+            continue
+        if class_start >= 0:
+            # A `]` first in the class (after `[` or `[^`) is a literal.
+            first = class_start + 1 + (pattern[class_start + 1 : class_start + 2] == "^")
+            if char == "]" and index > first:
+                class_start = -1
+        elif char == "[":
+            class_start = index
+        elif char == "$":
+            char = "\\Z"
+        out.append(char)
+        index += 1
+    return "".join(out)
+
+
+@cache
+def _strict_regex(pattern: str) -> re.Pattern[str]:
+    return re.compile(strict_pattern(pattern))
+
+
+def _pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[ValidationError]:
+    if validator.is_type(instance, "string") and not _strict_regex(pattern).search(instance):
+        yield ValidationError(f"{shown(instance)} does not match {pattern!r}")
+
+
+# The internal validators only: the published schema keeps ECMA patterns for editors.
+_StrictValidator = validators.extend(Draft202012Validator, {"pattern": _pattern})
+
+
+def _custom_message(template: str, value: Any) -> str:
+    """An errorMessage with its {value!r} / {value} filled in, the value cut short. Not str.format:
+    messages also hold literal braces (the '{name}' of an address template)."""
+    return template.replace("{value!r}", shown(value)).replace("{value}", shorten(str(value)))
+
+
+def _message(error: ValidationError) -> str:
+    """jsonschema's message with the offending value cut short (messages embed its whole repr)."""
+    text: str = error.message
+    if len(text) > 2 * ECHO_LIMIT:
+        text = text.replace(repr(error.instance), shown(error.instance))
+    return shorten(text, 6 * ECHO_LIMIT)
+
+
 @cache
 def _validators() -> tuple[Draft202012Validator, dict[str, Draft202012Validator]]:
     """A file-level validator that only checks each service's kind, and one validator per kind.
@@ -59,10 +123,10 @@ def _validators() -> tuple[Draft202012Validator, dict[str, Draft202012Validator]
         {k: v for k, v in schema.items() if k != "$defs"}, {**defs, "service": kind_only}
     )
     per_kind = {
-        kind: Draft202012Validator(_inline_refs(defs[kind], defs))
+        kind: _StrictValidator(_inline_refs(defs[kind], defs))
         for kind in defs["service"]["properties"]["kind"]["enum"]
     }
-    return Draft202012Validator(file_level), per_kind
+    return _StrictValidator(file_level), per_kind
 
 
 def _yaml_type(value: Any) -> str:
@@ -82,15 +146,8 @@ def _subject(doc: Document, path: NodePath) -> str:
         item = doc.data[path[0]][path[1]]
         if isinstance(item, dict) and isinstance(item.get("name"), str):
             noun = "service" if path[0] == "services" else "domain"
-            return f"{noun} {item['name']!r}: "
+            return f"{noun} {shown(item['name'])}: "
     return ""
-
-
-def _field(path: NodePath) -> str:
-    text = ""
-    for step in path:
-        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else str(step))
-    return text or "file"
 
 
 def _schema_problems(doc: Document, error: ValidationError, prefix: NodePath = ()) -> Iterator[Problem]:
@@ -103,27 +160,31 @@ def _schema_problems(doc: Document, error: ValidationError, prefix: NodePath = (
             close = difflib.get_close_matches(str(key), allowed, n=1)
             yield Problem(
                 doc.location((*path, key)),
-                f"{subject}unknown key {key!r} in {_field(path)}",
+                f"{subject}unknown key {shown(key)} in {field_name(path)}",
                 f"did you mean {close[0]!r}?" if close else f"allowed keys: {', '.join(allowed)}",
             )
         return
     if error.validator == "required":
         missing = error.message.split("'")[1] if "'" in error.message else error.message
-        yield Problem(doc.location(path), f"{subject}{_field(path)} is missing required key {missing!r}")
+        yield Problem(doc.location(path), f"{subject}{field_name(path)} is missing required key {missing!r}")
         return
     location = doc.value_location(path) if path else doc.location(path)
     if custom and error.validator in ("pattern", "enum", "const"):
-        yield Problem(location, f"{subject}{_field(path)}: {custom.format(value=error.instance)}")
+        yield Problem(location, f"{subject}{field_name(path)}: {_custom_message(custom, error.instance)}")
     elif error.validator == "type":
         expected = error.validator_value
         names = [expected] if isinstance(expected, str) else list(expected)
         wanted = " or ".join(_TYPE_NAMES.get(n, n) for n in names)
-        yield Problem(location, f"{subject}{_field(path)} must be {wanted}, not {_yaml_type(error.instance)}")
+        yield Problem(
+            location, f"{subject}{field_name(path)} must be {wanted}, not {_yaml_type(error.instance)}"
+        )
     elif error.validator == "enum":
         options = ", ".join(repr(v) for v in error.validator_value)
-        yield Problem(location, f"{subject}{_field(path)}: {error.instance!r} is not one of {options}")
+        yield Problem(
+            location, f"{subject}{field_name(path)}: {shown(error.instance)} is not one of {options}"
+        )
     else:
-        yield Problem(location, f"{subject}{_field(path)}: {error.message}")
+        yield Problem(location, f"{subject}{field_name(path)}: {_message(error)}")
 
 
 def schema_problems(doc: Document) -> list[Problem]:
@@ -157,6 +218,7 @@ def semantic_problems(documents: list[Document]) -> list[Problem]:
             else:
                 domains[name] = here
 
+    problems += _grafana_collisions(documents)
     receivers = _receivers(documents)
     services: dict[str, Location] = {}
     for doc in documents:
@@ -165,7 +227,7 @@ def semantic_problems(documents: list[Document]) -> list[Problem]:
                 problems.append(
                     Problem(
                         doc.value_location(("domains", index, "receiver")),
-                        f"domain {domain['name']!r}: unknown receiver {domain['receiver']!r}",
+                        f"domain {shown(domain['name'])}: unknown receiver {shown(domain['receiver'])}",
                         f"declared receivers: {', '.join(sorted(receivers)) or 'none'}",
                     )
                 )
@@ -183,7 +245,7 @@ def semantic_problems(documents: list[Document]) -> list[Problem]:
                 problems.append(
                     Problem(
                         doc.value_location(("services", index, "domain")),
-                        f"service {name!r}: unknown domain {service['domain']!r}",
+                        f"service {shown(name)}: unknown domain {shown(service['domain'])}",
                         f"declared domains: {', '.join(sorted(domains)) or 'none'}",
                     )
                 )
@@ -207,6 +269,53 @@ def _singletons(documents: list[Document], key: str, required: bool) -> list[Pro
     ]
 
 
+def _grafana_collisions(documents: list[Document]) -> list[Problem]:
+    """Domains whose Grafana folder or overview board would get the uid of another domain's (names
+    differing only in '.', '_', '-') or of the fleet folder: Grafana would keep only one of them.
+    The uids come from the generators' own functions, so this check follows any change to them."""
+
+    raw = next((doc.data["settings"] for doc in documents if "settings" in doc.data), None)
+    if raw is None:
+        return []
+    settings = Settings(organization=raw["organization"], environment="", region="")
+    same_uid = "names differing only in '.', '_' or '-' get the same uid: rename one"
+    taken: dict[str, tuple[str, str]] = {
+        folder_uid(settings, FLEET_FOLDER): (
+            f"the fleet overview's folder {FLEET_FOLDER!r}",
+            "it holds the boards that span every domain: rename the domain",
+        )
+    }
+    seen: set[str] = set()
+    problems: list[Problem] = []
+    for doc in documents:
+        for index, domain in walk_items(doc.data, "domains"):
+            name = domain["name"]
+            if name in seen:
+                continue  # reported as a duplicate domain
+            seen.add(name)
+            here = doc.value_location(("domains", index, "name"))
+            keys = (
+                ("folder uid", folder_uid(settings, name)),
+                ("dashboard uid", domain_board_uid(settings, name)),
+            )
+            clash = next(((what, uid) for what, uid in keys if uid in taken), None)
+            if clash is None:
+                owner = (f"domain {name!r}", f"domain {name!r} is at {here}; {same_uid}")
+                taken.update({uid: owner for _, uid in keys})
+                continue
+            what, uid = clash
+            first, hint = taken[uid]
+            problems.append(
+                Problem(
+                    here,
+                    f"domain {name!r}: its Grafana {what} {uid!r} is already that of {first}, "
+                    "so Grafana would keep only one of them",
+                    hint,
+                )
+            )
+    return problems
+
+
 def _receivers(documents: list[Document]) -> set[str] | None:
     for doc in documents:
         alertmanager = doc.data.get("settings", {}).get("alertmanager", {})
@@ -220,7 +329,7 @@ def _reserved_labels(doc: Document, path: NodePath) -> list[Problem]:
     return [
         Problem(
             doc.location((*path, "labels", label)),
-            f"label {label!r} is reserved: the tool sets it from the inventory",
+            f"label {shown(label)} is reserved: the tool sets it from the inventory",
         )
         for label in item.get("labels", {})
         if label in RESERVED_LABELS
