@@ -26,6 +26,7 @@ lint: setup
 
 test: setup-all
 	$(VENV)/bin/ruff check monitoring cli dashboards tests benchmarks scripts
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(PYTEST) -q
 
