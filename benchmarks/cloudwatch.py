@@ -28,9 +28,6 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "tests"))
-
-from fault_proxy import FaultProxy  # noqa: E402
 
 from monitoring.aws.apply import Progress, apply_plan  # noqa: E402
 from monitoring.aws.calls import Backoff, RateLimiter  # noqa: E402
@@ -38,10 +35,13 @@ from monitoring.aws.live import LiveLogGroup  # noqa: E402
 from monitoring.aws.plan import GB, MS_PER_DAY, compute_plan  # noqa: E402
 from monitoring.aws.render import render_text  # noqa: E402
 from monitoring.aws.retention import retention_policy  # noqa: E402
+from monitoring.aws.reviewed import load_reviewed  # noqa: E402
 from monitoring.aws.session import connect, read_plan  # noqa: E402
-from monitoring.generate.cloudwatch import desired_alarms  # noqa: E402
+from monitoring.generate.cloudwatch import cloudwatch_config, desired_alarms  # noqa: E402
 from monitoring.inventory.build import load_inventory  # noqa: E402
 from monitoring.kinds.mysql import MysqlService  # noqa: E402
+from monitoring.model import Inventory  # noqa: E402
+from tests.fault_proxy import FaultProxy  # noqa: E402
 
 AWS_PUT_METRIC_ALARM_PER_SECOND = 3.0
 ALARMS_PER_MYSQL = 7
@@ -100,8 +100,18 @@ def synthetic_inventory(root: Path, alarms: int) -> Path:
     return root
 
 
+def generated(inventory: Inventory) -> Path:
+    """A generated folder holding the inventory's cloudwatch files, as `mac generate -o` writes them."""
+    out = Path(tempfile.mkdtemp(prefix="mac-generated-"))
+    for artifact in cloudwatch_config(inventory):
+        (out / artifact.path).parent.mkdir(parents=True, exist_ok=True)
+        (out / artifact.path).write_bytes(artifact.render())
+    return out
+
+
 def run(label: str, inventory_path: Path, endpoint: str, rate: float) -> str:
     inventory = load_inventory(inventory_path)
+    out = generated(inventory)
     clients = connect(inventory.settings.region, endpoint)
     for service in inventory.services_of("mysql", MysqlService)[:51]:
         clients.logs.create_log_group(logGroupName=service.slow_query_log_group)
@@ -112,6 +122,7 @@ def run(label: str, inventory_path: Path, endpoint: str, rate: float) -> str:
         started = time.perf_counter()
         plan = read_plan(
             inventory,
+            load_reviewed(inventory, out),
             clients,
             prune=False,
             now_ms=int(time.time() * 1000),
@@ -179,6 +190,7 @@ MAX_RUNS = 10
 def runs_under_faults(endpoint: str, seed: int, rate: float) -> str:
     """Apply runs until converged through the fault proxy; one markdown row."""
     inventory = load_inventory(REPO / "inventory")
+    reviewed = load_reviewed(inventory, generated(inventory))
     direct = connect(inventory.settings.region, endpoint)
     for service in inventory.services_of("mysql", MysqlService)[:51]:
         direct.logs.create_log_group(logGroupName=service.slow_query_log_group)
@@ -193,6 +205,7 @@ def runs_under_faults(endpoint: str, seed: int, rate: float) -> str:
             try:
                 plan = read_plan(
                     inventory,
+                    reviewed,
                     clients,
                     prune=False,
                     now_ms=int(time.time() * 1000),
@@ -215,6 +228,7 @@ def runs_under_faults(endpoint: str, seed: int, rate: float) -> str:
             outcomes.append(outcome)
             check = read_plan(
                 inventory,
+                reviewed,
                 direct,
                 prune=False,
                 now_ms=int(time.time() * 1000),

@@ -8,23 +8,27 @@ refused prune, 3 AWS unreachable.
 from __future__ import annotations
 
 import json
+import re
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-from cli.reporters import REPORTERS
-from monitoring.problems import InputError
+from cli import exit_codes
+from cli.options import format_option, out_option
+from cli.reporters import Report, emit
+from monitoring.problems import InputError, Location, Problem
 
 if TYPE_CHECKING:
+    from monitoring.aws.apply import ApplyReport
     from monitoring.aws.calls import AwsUnreachable, Backoff
     from monitoring.aws.plan import Plan
+    from monitoring.aws.reviewed import Reviewed
     from monitoring.aws.session import CloudWatchClients
     from monitoring.model import Inventory
-
-EXIT_OK, EXIT_CHANGES, EXIT_BAD_INPUT, EXIT_UNREACHABLE = 0, 1, 2, 3
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 ok; 1 pending changes (plan with --detailed-exitcode), conflicts (wanted names "
@@ -39,6 +43,11 @@ _inventory = click.option(
     default=Path("inventory"),
     show_default=True,
     help="Inventory folder (every *.yaml in it, recursively) or a single file.",
+)
+_JSON_KEY = re.compile(r'^\s*("(?:[^"\\]|\\.)*"):')
+_out = out_option(
+    "its cloudwatch/alarms.json and log-retention.json are what is planned and applied (refused, "
+    "exit 2, when they are missing or stale against the inventory: run `mac generate` first)."
 )
 _region = click.option(
     "--region",
@@ -83,14 +92,82 @@ def apply_group() -> None:
     """Apply the inventory to a live system."""
 
 
-def _load(inventory_path: Path) -> Inventory:
+def _load(inventory_path: Path, output_format: str) -> Inventory:
     from monitoring.inventory.build import load_inventory
 
     try:
         return load_inventory(inventory_path)
     except InputError as error:
-        click.echo(REPORTERS["text"](error.problems), err=True)
-        sys.exit(EXIT_BAD_INPUT)
+        emit(Report(error.problems, ("inventory",), "the inventory"), output_format)
+        sys.exit(exit_codes.BAD_INPUT)
+
+
+def _reviewed(inventory: Inventory, out: Path) -> Reviewed:
+    from monitoring.aws.reviewed import StaleArtifact, load_reviewed
+
+    try:
+        return load_reviewed(inventory, out)
+    except StaleArtifact as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(exit_codes.BAD_INPUT)
+
+
+def _key_lines(path: Path) -> Callable[[str], Location]:
+    """Where each top-level key of a generated JSON artifact is (one key per line); the file if absent."""
+    lines: dict[str, int] = {}
+    if path.is_file():
+        for number, line in enumerate(path.read_text("utf-8").splitlines(), start=1):
+            match = _JSON_KEY.match(line)
+            if match:
+                lines.setdefault(json.loads(match.group(1)), number)
+    return lambda key: Location(str(path), lines.get(key, 0))
+
+
+def plan_problems(plan: Plan, out: Path) -> list[Problem]:
+    """The plan as problems, for the github and sarif formats: pending changes (info), conflicts,
+    held-back retention shortenings (warning), located in the reviewed artifacts under out."""
+    from monitoring.generate.cloudwatch import ALARMS_PATH, RETENTION_PATH
+
+    alarm, group = _key_lines(out / ALARMS_PATH), _key_lines(out / RETENTION_PATH)
+    problems = [
+        Problem(
+            alarm(change.name),
+            f"{change.action} alarm {change.name}",
+            check="cloudwatch/pending-change",
+            severity="info",
+        )
+        for change in plan.alarm_changes
+    ]
+    problems += [
+        Problem(
+            group(change.group),
+            f"set the retention of {change.group} to {change.after_days} days",
+            check="cloudwatch/pending-change",
+            severity="info",
+        )
+        for change in plan.retention_to_apply
+    ]
+    problems += [
+        Problem(
+            alarm(name),
+            f"alarm {name} exists and is not owned by this inventory (tags managed-by and mac:inventory)",
+            "rename the service, or remove or re-tag the other alarm",
+            "cloudwatch/conflict",
+        )
+        for name in plan.conflicts
+    ]
+    problems += [
+        Problem(
+            group(change.group),
+            f"retention of {change.group} shortens to {change.after_days} days "
+            f"({change.expiring_bytes} stored bytes would be deleted): held back",
+            "allow it with --allow-shorten-retention, or `allow_shorten: true` on its rule",
+            "cloudwatch/retention-held",
+            "warning",
+        )
+        for change in plan.retention_held
+    ]
+    return problems
 
 
 def _unreachable(error: AwsUnreachable, endpoint: str | None) -> NoReturn:
@@ -100,11 +177,12 @@ def _unreachable(error: AwsUnreachable, endpoint: str | None) -> NoReturn:
         "then run again (nothing is remembered: the next run plans what is still missing)",
         err=True,
     )
-    sys.exit(EXIT_UNREACHABLE)
+    sys.exit(exit_codes.ENVIRONMENT)
 
 
 def _read(
     inventory: Inventory,
+    out: Path,
     region: str | None,
     endpoint_url: str | None,
     *,
@@ -117,11 +195,13 @@ def _read(
     from monitoring.aws.calls import AwsUnreachable, Backoff, error_text, transient_kind
     from monitoring.aws.session import connect, read_plan
 
+    reviewed = _reviewed(inventory, out)
     backoff = Backoff(max_attempts=max_attempts)
     try:
         clients = connect(region or inventory.settings.region, endpoint_url)
         plan = read_plan(
             inventory,
+            reviewed,
             clients,
             prune=prune,
             now_ms=int(time.time() * 1000),
@@ -133,10 +213,47 @@ def _read(
     except (BotoCoreError, ClientError) as error:
         if transient_kind(error) is not None:  # still throttled or failing after every attempt
             click.echo(f"AWS is unavailable: {error_text(error)} after {max_attempts} attempts", err=True)
-            sys.exit(EXIT_UNREACHABLE)
+            sys.exit(exit_codes.ENVIRONMENT)
         click.echo(f"cannot read CloudWatch: {error_text(error)} (check credentials and region)", err=True)
-        sys.exit(EXIT_BAD_INPUT)
+        sys.exit(exit_codes.BAD_INPUT)
     return plan, clients, backoff
+
+
+def _emit_plan(plan: Plan, out: Path, output_format: str) -> None:
+    """text and json print the plan itself; github and sarif print it as problems."""
+    from monitoring.aws.render import plan_document, render_text
+
+    if output_format == "text":
+        click.echo(render_text(plan))
+    elif output_format == "json":
+        click.echo(json.dumps(plan_document(plan), indent=2, sort_keys=True))
+    else:
+        emit(Report(plan_problems(plan, out), ("cloudwatch",), "the plan"), output_format)
+
+
+_AGAIN = "Run `mac apply cloudwatch` again to finish: it plans only what is still missing."
+
+
+def _emit_applied(plan: Plan, out: Path, output_format: str, report: ApplyReport | None) -> None:
+    """apply's result in json (plan and outcome) or as problems; report is None when nothing was applied."""
+    from monitoring.aws.render import plan_document
+
+    applied, failures = (report.applied, report.failures) if report is not None else ([], {})
+    if output_format == "json":
+        document = {"plan": plan_document(plan), "applied": applied, "failed": failures}
+        click.echo(json.dumps(document, indent=2, sort_keys=True))
+        return
+    from monitoring.generate.cloudwatch import ALARMS_PATH
+
+    problems = [
+        p for p in plan_problems(plan, out) if report is None or p.check != "cloudwatch/pending-change"
+    ]
+    alarm = _key_lines(out / ALARMS_PATH)
+    problems += [
+        Problem(alarm(name), f"{name}: {reason}", _AGAIN, "cloudwatch/apply-failed")
+        for name, reason in failures.items()
+    ]
+    emit(Report(problems, ("cloudwatch",), "the plan"), output_format)
 
 
 def _echo_requests(clients: CloudWatchClients, backoff: Backoff) -> None:
@@ -149,9 +266,8 @@ def _echo_requests(clients: CloudWatchClients, backoff: Backoff) -> None:
 
 @plan_group.command("cloudwatch", epilog=EXIT_CODES_HELP)
 @_inventory
-@click.option(
-    "--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
+@_out
+@format_option
 @click.option(
     "--detailed-exitcode", is_flag=True, help="Exit 1 when changes are pending, 0 when there are none."
 )
@@ -162,6 +278,7 @@ def _echo_requests(clients: CloudWatchClients, backoff: Backoff) -> None:
 @_endpoint
 def plan_cloudwatch(
     inventory: Path,
+    out: Path,
     output_format: str,
     detailed_exitcode: bool,
     prune: bool,
@@ -170,7 +287,7 @@ def plan_cloudwatch(
     region: str | None,
     endpoint_url: str | None,
 ) -> None:
-    """Compare the inventory's CloudWatch alarms and log retention with live AWS.
+    """Compare the generated CloudWatch alarms and log retention (--out) with live AWS.
 
     \b
     Reads alarms named <inventory_id>/... (their tags decide ownership) and every log group;
@@ -179,30 +296,28 @@ def plan_cloudwatch(
     conflict: exit 1 even without --detailed-exitcode.
     """
     from monitoring.aws.plan import prune_refusal
-    from monitoring.aws.render import plan_document, render_text
 
     plan, _, _ = _read(
-        _load(inventory),
+        _load(inventory, output_format),
+        out,
         region,
         endpoint_url,
         prune=prune,
         allow_shorten_retention=allow_shorten_retention,
         max_attempts=max_attempts,
     )
-    if output_format == "json":
-        click.echo(json.dumps(plan_document(plan), indent=2, sort_keys=True))
-    else:
-        click.echo(render_text(plan))
+    _emit_plan(plan, out, output_format)
     refusal = prune_refusal(plan, None)
     if refusal:
         click.echo(f"note: `mac apply cloudwatch --prune` would refuse this plan: {refusal}", err=True)
     if plan.conflicts:
-        sys.exit(EXIT_CHANGES)
-    sys.exit(EXIT_CHANGES if detailed_exitcode and plan.has_changes else EXIT_OK)
+        sys.exit(exit_codes.FINDINGS)
+    sys.exit(exit_codes.FINDINGS if detailed_exitcode and plan.has_changes else exit_codes.OK)
 
 
 @apply_group.command("cloudwatch", epilog=EXIT_CODES_HELP)
 @_inventory
+@_out
 @_prune
 @click.option(
     "--prune-max",
@@ -213,6 +328,7 @@ def plan_cloudwatch(
     "and at most 100 always allowed: like terraform asking before it destroys.",
 )
 @_allow_shorten
+@format_option
 @click.option("--yes", "-y", is_flag=True, help="Apply without asking for confirmation (CI).")
 @click.option("--dry-run", is_flag=True, help="Only print the plan (same as `mac plan cloudwatch`).")
 @click.option(
@@ -227,9 +343,11 @@ def plan_cloudwatch(
 @_endpoint
 def apply_cloudwatch(
     inventory: Path,
+    out: Path,
     prune: bool,
     prune_max: int | None,
     allow_shorten_retention: bool,
+    output_format: str,
     yes: bool,
     dry_run: bool,
     max_calls_per_second: float,
@@ -250,23 +368,28 @@ def apply_cloudwatch(
     from monitoring.aws.render import CONFLICTS_TEXT, held_text, render_text
 
     plan, clients, backoff = _read(
-        _load(inventory),
+        _load(inventory, output_format),
+        out,
         region,
         endpoint_url,
         prune=prune,
         allow_shorten_retention=allow_shorten_retention,
         max_attempts=max_attempts,
     )
-    click.echo(render_text(plan))
+    text = output_format == "text"
+    if text:
+        click.echo(render_text(plan))
     refusal = prune_refusal(plan, prune_max)
     if refusal:
-        click.echo(refusal, err=True)
-        sys.exit(EXIT_BAD_INPUT)
+        click.echo(f"error: {refusal}", err=True)
+        sys.exit(exit_codes.BAD_INPUT)
     blocked = bool(plan.conflicts or plan.retention_held)
     if dry_run or not plan.has_changes_to_apply:
-        sys.exit(EXIT_CHANGES if blocked else EXIT_OK)
+        if not text:
+            _emit_applied(plan, out, output_format, None)
+        sys.exit(exit_codes.FINDINGS if blocked else exit_codes.OK)
     if not yes:
-        click.confirm("Apply these changes?", abort=True)
+        click.confirm("Apply these changes?", abort=True, err=True)
     total = sum(1 for c in plan.alarm_changes if c.action != "delete")
     total += len(plan.deletions) + len(plan.retention_to_apply)
     report = apply_plan(
@@ -278,15 +401,18 @@ def apply_cloudwatch(
         progress=Progress(total, max_calls_per_second, sys.stderr),
     )
     _echo_requests(clients, backoff)
-    click.echo(f"Applied {len(report.applied)} changes, {len(report.failures)} failed.")
-    for name, reason in sorted(report.failures.items()):
-        click.echo(f"  failed: {name}: {reason}")
-    if plan.retention_held:
-        click.echo(held_text(plan))
-    if plan.conflicts:
-        click.echo(f"{len(plan.conflicts)} {CONFLICTS_TEXT} (left untouched).")
+    if text:
+        click.echo(f"Applied {len(report.applied)} changes, {len(report.failures)} failed.")
+        for name, reason in sorted(report.failures.items()):
+            click.echo(f"  failed: {name}: {reason}")
+        if plan.retention_held:
+            click.echo(held_text(plan))
+        if plan.conflicts:
+            click.echo(f"{len(plan.conflicts)} {CONFLICTS_TEXT} (left untouched).")
+    else:
+        _emit_applied(plan, out, output_format, report)
     if report.unreachable is not None:
         _unreachable(report.unreachable, endpoint_url)
     if report.failures:
-        click.echo("Run `mac apply cloudwatch` again to finish: it plans only what is still missing.")
-    sys.exit(EXIT_CHANGES if report.failures or blocked else EXIT_OK)
+        click.echo(_AGAIN, err=not text)
+    sys.exit(exit_codes.FINDINGS if report.failures or blocked else exit_codes.OK)

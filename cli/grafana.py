@@ -9,13 +9,15 @@ from typing import NoReturn
 
 import click
 
-from cli.reporters import REPORTERS
+from cli import exit_codes
+from cli.reporters import Report, counted, emit
 
-EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
 GENERATED_DASHBOARDS_GLOB = "grafana/dashboards/*/*.json"
 
 
-def lint_dashboard_files(files: Sequence[Path], out: Path, output_format: str) -> NoReturn:
+def lint_dashboard_files(
+    files: Sequence[Path], out: Path, output_format: str, disabled: frozenset[str]
+) -> NoReturn:
     """Check FILES, or every board under <out>/grafana/dashboards; exit 0 clean, 1 findings, 2 none found."""
     from monitoring.grafana_checks import lint_dashboards
 
@@ -23,14 +25,8 @@ def lint_dashboard_files(files: Sequence[Path], out: Path, output_format: str) -
     missing = [p for p in paths if not p.is_file()]
     if not paths or missing:
         where = ", ".join(map(str, missing)) or str(out / GENERATED_DASHBOARDS_GLOB)
-        click.echo(f"no dashboard files at {where}", err=True)
-        sys.exit(EXIT_BAD_INPUT)
-    problems = lint_dashboards(paths)
-    if output_format == "text":
-        for problem in problems:
-            click.echo(f"{problem.location}: error: {problem.message}")
-        noun = "finding" if len(problems) == 1 else "findings"
-        click.echo(f"{len(problems)} {noun} in {len(paths)} dashboard{'s' if len(paths) != 1 else ''}")
-    elif problems or output_format == "json":
-        click.echo(REPORTERS[output_format](problems))
-    sys.exit(EXIT_FINDINGS if problems else EXIT_OK)
+        click.echo(f"error: no dashboard files at {where}", err=True)
+        sys.exit(exit_codes.BAD_INPUT)
+    problems = [p for p in lint_dashboards(paths) if p.check not in disabled]
+    emit(Report(problems, ("dashboards",), counted(len(paths), "dashboard")), output_format)
+    sys.exit(exit_codes.FINDINGS if problems else exit_codes.OK)

@@ -1,34 +1,64 @@
-"""How problems are printed: one reporter per --format value."""
+"""How problems are printed: one reporter per --format value, the same for every command.
+
+text is for people, json for tools (an array of problems), github for workflow annotations,
+sarif (2.1.0) for code-scanning UIs. A report with no problems prints nothing in text and github.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import PurePath
+from urllib.parse import quote
 
-from monitoring.problems import Problem
+import click
 
-Reporter = Callable[[Sequence[Problem]], str]
+from monitoring.check_registry import CheckInfo, Scope, checks_in, registry
+from monitoring.problems import Problem, Severity
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+_GITHUB_COMMANDS: dict[Severity, str] = {"error": "error", "warning": "warning", "info": "notice"}
+_SARIF_LEVELS: dict[Severity, str] = {"error": "error", "warning": "warning", "info": "note"}
 
 
-def _text(problems: Sequence[Problem]) -> str:
+@dataclass(frozen=True)
+class Report:
+    """The problems one command found; scopes name the checks it ran (monitoring/check_registry.py)."""
+
+    problems: Sequence[Problem]
+    scopes: Iterable[Scope]
+    subject: str  # what was checked, for the text summary: "the inventory", "3 rule files"
+
+
+Reporter = Callable[[Report], str]
+
+
+def _text(report: Report) -> str:
+    if not report.problems:
+        return ""
     lines = [
-        f"{p.location}: error: {p.message}" + (f"\n    hint: {p.hint}" if p.hint else "") for p in problems
+        f"{p.location}: {p.severity}: {p.message} [{p.check}]" + (f"\n    hint: {p.hint}" if p.hint else "")
+        for p in report.problems
     ]
-    noun = "problem" if len(problems) == 1 else "problems"
-    return "\n".join([*lines, f"{len(problems)} {noun} in the inventory"])
+    noun = "problem" if len(report.problems) == 1 else "problems"
+    return "\n".join([*lines, f"{len(report.problems)} {noun} in {report.subject}"])
 
 
-def _json(problems: Sequence[Problem]) -> str:
+def _json(report: Report) -> str:
     return json.dumps(
         [
             {
-                "file": p.location.file,
-                "line": p.location.line,
-                "col": p.location.col,
+                "check": p.check,
+                "severity": p.severity,
+                "file": p.file,
+                "line": p.line or None,
+                "col": p.col or None,
                 "message": p.message,
                 "hint": p.hint,
             }
-            for p in problems
+            for p in report.problems
         ],
         indent=2,
     )
@@ -48,15 +78,88 @@ def github_annotation(command: str, properties: Mapping[str, object], message: s
     return f"::{command} {escaped}::{_escape_data(message)}"
 
 
-def _github(problems: Sequence[Problem]) -> str:
-    return "\n".join(
-        github_annotation(
-            "error",
-            {"file": p.location.file, "line": p.location.line, "col": p.location.col},
-            p.message + (f" ({p.hint})" if p.hint else ""),
+def _github(report: Report) -> str:
+    lines = []
+    for p in report.problems:
+        where: dict[str, object] = {"file": p.file}
+        where.update({key: value for key, value in (("line", p.line), ("col", p.col)) if value})
+        lines.append(
+            github_annotation(
+                _GITHUB_COMMANDS[p.severity],
+                {**where, "title": p.check},
+                p.message + (f" ({p.hint})" if p.hint else ""),
+            )
         )
-        for p in problems
-    )
+    return "\n".join(lines)
 
 
-REPORTERS: dict[str, Reporter] = {"text": _text, "json": _json, "github": _github}
+def _uri(path: str) -> str:
+    """A SARIF artifact URI: relative paths stay relative (to the repository), absolute ones file://."""
+    pure = PurePath(path)
+    if pure.is_absolute():
+        return pure.as_uri()
+    return quote(path.replace(os.sep, "/"))
+
+
+def _sarif_rule(info: CheckInfo) -> dict[str, object]:
+    return {
+        "id": info.id,
+        "shortDescription": {"text": info.summary},
+        "defaultConfiguration": {"level": _SARIF_LEVELS[info.severity]},
+    }
+
+
+def _sarif_result(problem: Problem, index: int) -> dict[str, object]:
+    region = {"startLine": problem.line, **({"startColumn": problem.col} if problem.col else {})}
+    location: dict[str, object] = {"artifactLocation": {"uri": _uri(problem.file)}}
+    if problem.line:
+        location["region"] = region
+    return {
+        "ruleId": problem.check,
+        "ruleIndex": index,
+        "level": _SARIF_LEVELS[problem.severity],
+        "message": {"text": problem.message + (f" ({problem.hint})" if problem.hint else "")},
+        "locations": [{"physicalLocation": location}],
+    }
+
+
+def _sarif(report: Report) -> str:
+    from importlib.metadata import version
+
+    known = registry()
+    rules = checks_in(report.scopes)
+    unlisted = sorted({p.check for p in report.problems} - {r.id for r in rules})
+    rules += [known.get(c) or CheckInfo(c, c, frozenset()) for c in unlisted]
+    index = {rule.id: number for number, rule in enumerate(rules)}
+    log = {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "mac",
+                        "version": version("monitoring-as-code"),
+                        "rules": [_sarif_rule(rule) for rule in rules],
+                    }
+                },
+                "results": [_sarif_result(p, index[p.check]) for p in report.problems],
+            }
+        ],
+    }
+    return json.dumps(log, indent=2)
+
+
+REPORTERS: dict[str, Reporter] = {"text": _text, "json": _json, "github": _github, "sarif": _sarif}
+FORMATS = tuple(REPORTERS)
+
+
+def counted(count: int, noun: str) -> str:
+    return f"{count} {noun}{'s' if count != 1 else ''}"
+
+
+def emit(report: Report, output_format: str) -> None:
+    """Print the report on stdout (results go there; progress and diagnostics go to stderr)."""
+    text = REPORTERS[output_format](report)
+    if text:
+        click.echo(text)

@@ -15,22 +15,11 @@ from dataclasses import dataclass
 
 from grafanalib.core import Dashboard
 
-from dashboards import (
-    documentdb,
-    domain,
-    elasticache,
-    fleet,
-    kafka,
-    kubernetes,
-    msk,
-    mysql,
-    node,
-    opensearch,
-    postgresql,
-    rds,
-    redis,
-)
+from dashboards import domain, fleet
 from dashboards.common import DatasourceType
+from monitoring.kinds import KINDS
+from monitoring.kinds.base import BoardSpec, KindSpecError
+from monitoring.lazy import resolve
 from monitoring.model import Inventory
 from monitoring.naming import FLEET_FOLDER
 
@@ -47,38 +36,26 @@ class BoardBuilder:
     no_data_until_traffic: Mapping[str, str]
 
 
-def _rds(kind: str) -> Builder:
-    return lambda inventory: rds.build(inventory, kind)
+def _kind_board(spec: BoardSpec, kind: str) -> BoardBuilder:
+    build = resolve(spec.build)
+    builder: Builder = (lambda inventory: build(inventory, *spec.args)) if spec.args else build
+    return BoardBuilder(builder, (kind,), spec.datasource, resolve(spec.no_data_until_traffic))
+
+
+def _fleet_boards() -> dict[str, BoardBuilder]:
+    """The boards every kind declares (`Kind.boards`), then the fleet overview."""
+    boards: dict[str, BoardBuilder] = {}
+    for kind in KINDS.values():
+        for spec in kind.boards:
+            if spec.name in boards or spec.name == "fleet":
+                raise KindSpecError(f"kind {kind.name!r}: board name {spec.name!r} is taken")
+            boards[spec.name] = _kind_board(spec, kind.name)
+    boards["fleet"] = BoardBuilder(fleet.build, (), "prometheus", fleet.NO_DATA_UNTIL_TRAFFIC)
+    return boards
 
 
 # Boards of the fleet folder, by name; each is built when one of its kinds is in the inventory.
-FLEET_BOARDS: dict[str, BoardBuilder] = {
-    "mysql": BoardBuilder(mysql.build, ("mysql",), "prometheus", mysql.NO_DATA_UNTIL_TRAFFIC),
-    "redis": BoardBuilder(redis.build, ("redis",), "prometheus", redis.NO_DATA_UNTIL_TRAFFIC),
-    "postgresql": BoardBuilder(
-        postgresql.build, ("postgresql",), "prometheus", postgresql.NO_DATA_UNTIL_TRAFFIC
-    ),
-    "node": BoardBuilder(node.build, ("node",), "prometheus", node.NO_DATA_UNTIL_TRAFFIC),
-    "kafka": BoardBuilder(kafka.build, ("kafka",), "prometheus", kafka.NO_DATA_UNTIL_TRAFFIC),
-    "kubernetes": BoardBuilder(
-        kubernetes.build, ("kubernetes",), "prometheus", kubernetes.NO_DATA_UNTIL_TRAFFIC
-    ),
-    "opensearch": BoardBuilder(
-        opensearch.build, ("opensearch",), "cloudwatch", opensearch.NO_DATA_UNTIL_TRAFFIC
-    ),
-    "documentdb": BoardBuilder(
-        documentdb.build, ("documentdb",), "cloudwatch", documentdb.NO_DATA_UNTIL_TRAFFIC
-    ),
-    "rds-mysql": BoardBuilder(_rds("mysql"), ("mysql",), "cloudwatch", rds.NO_DATA_UNTIL_TRAFFIC),
-    "rds-postgresql": BoardBuilder(
-        _rds("postgresql"), ("postgresql",), "cloudwatch", rds.NO_DATA_UNTIL_TRAFFIC
-    ),
-    "elasticache": BoardBuilder(
-        elasticache.build, ("redis",), "cloudwatch", elasticache.NO_DATA_UNTIL_TRAFFIC
-    ),
-    "msk": BoardBuilder(msk.build, ("kafka",), "cloudwatch", msk.NO_DATA_UNTIL_TRAFFIC),
-    "fleet": BoardBuilder(fleet.build, (), "prometheus", fleet.NO_DATA_UNTIL_TRAFFIC),
-}
+FLEET_BOARDS = _fleet_boards()
 
 
 @dataclass(frozen=True)

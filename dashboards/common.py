@@ -25,6 +25,7 @@ from grafanalib.core import (
     TimeSeries,
 )
 
+from monitoring.aws.facade import Series
 from monitoring.kinds import KINDS
 from monitoring.model import Inventory, Settings
 
@@ -133,6 +134,8 @@ def threshold(
     panel's unit (0.8 ratio -> 80 percent); a `max_*` of 0 means "anything above 0", drawn at
     `resolution` (the smallest value that counts) because Grafana colours from a step's value up.
     """
+    # An unknown key fails here, naming the board's line, not as a KeyError.
+    KINDS[kind].threshold(key, stacklevel=2)
     raw = inventory.fleet_thresholds[kind][key]
     fleet = raw * scale
     if key.startswith("min_"):
@@ -182,6 +185,11 @@ class CloudwatchQuery:
     dimensions: Mapping[str, str]
     statistic: str = "Average"
     label: str = ""
+
+
+def cloudwatch_query(series: Series, label: str) -> CloudwatchQuery:
+    """The query of a facade series (monitoring/aws/facade.py): its metric, dimensions and statistic."""
+    return CloudwatchQuery(series.namespace, series.metric, dict(series.dimensions), series.statistic, label)
 
 
 Query = PromQuery | CloudwatchQuery

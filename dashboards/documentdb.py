@@ -7,6 +7,7 @@ from grafanalib.core import Dashboard
 from dashboards.common import (
     CloudwatchQuery,
     Section,
+    cloudwatch_query,
     cloudwatch_variables,
     dashboard,
     datasource_ref,
@@ -16,12 +17,12 @@ from dashboards.common import (
     threshold,
     timeseries,
 )
+from monitoring.aws.presets.docdb import FACADE
 from monitoring.kinds.documentdb import DocumentdbService
 from monitoring.model import Inventory
 from monitoring.naming import kind_dashboard_uid
 
 KIND = "documentdb"
-NAMESPACE = "AWS/DocDB"
 
 NO_DATA_UNTIL_TRAFFIC = {
     "Replica lag": "the cluster has a replica instance",
@@ -31,10 +32,9 @@ NO_DATA_UNTIL_TRAFFIC = {
 def build(inventory: Inventory) -> Dashboard:
     services = sorted((s.name, s.cluster_id) for s in inventory.services_of(KIND, DocumentdbService))
     ds = datasource_ref("cloudwatch")
-    cluster = {"DBClusterIdentifier": "$service"}
 
-    def metric(name: str, statistic: str) -> list[CloudwatchQuery]:
-        return [CloudwatchQuery(NAMESPACE, name, cluster, statistic, "{{DBClusterIdentifier}}")]
+    def metric(name: str) -> list[CloudwatchQuery]:
+        return [cloudwatch_query(FACADE.series(name, "cluster", ["$service"]), "{{DBClusterIdentifier}}")]
 
     return dashboard(
         title="DocumentDB",
@@ -49,28 +49,28 @@ def build(inventory: Inventory) -> Dashboard:
                     timeseries(
                         "CPU",
                         "percent",
-                        metric("CPUUtilization", "Maximum"),
+                        metric("CPUUtilization"),
                         ds,
                         limit=threshold(inventory, KIND, "max_cpu_percent"),
                     ),
                     timeseries(
                         "Freeable memory",
                         "bytes",
-                        metric("FreeableMemory", "Minimum"),
+                        metric("FreeableMemory"),
                         ds,
                         limit=threshold(inventory, KIND, "min_freeable_memory_bytes"),
                     ),
                     timeseries(
                         "Connections",
                         "short",
-                        metric("DatabaseConnections", "Maximum"),
+                        metric("DatabaseConnections"),
                         ds,
                         limit=threshold(inventory, KIND, "max_database_connections"),
                     ),
                     timeseries(
                         "Replica lag",
                         "ms",
-                        metric("DBInstanceReplicaLag", "Maximum"),
+                        metric("DBInstanceReplicaLag"),
                         ds,
                         description="CloudWatch reports milliseconds; the threshold is converted.",
                         limit=threshold(inventory, KIND, "max_replica_lag_seconds", scale=1000),

@@ -30,6 +30,7 @@ from dashboards.common import (
 from monitoring.kinds import KINDS
 from monitoring.kinds.documentdb import DocumentdbService
 from monitoring.kinds.opensearch import OpensearchService
+from monitoring.lazy import resolve
 from monitoring.model import Domain, Inventory, Service
 from monitoring.naming import domain_board_uid, kind_dashboard_uid
 
@@ -44,6 +45,9 @@ ANY_FIRING = Threshold(
 )
 
 
+RowBuilder = Callable[[Inventory, str, Sequence[Service]], list[Cell]]
+
+
 @dataclass(frozen=True)
 class PrometheusOverview:
     """The two queries summing up a Prometheus-scraped kind; `{f}` takes the board's label filter."""
@@ -54,54 +58,6 @@ class PrometheusOverview:
     unit: str
     threshold_key: str
     scale: float = 1.0
-
-
-PROMETHEUS_OVERVIEWS: dict[str, PrometheusOverview] = {
-    "mysql": PrometheusOverview(
-        'avg(mysql_up{{job="mysql", {f}}})',
-        "Connection use (top 5)",
-        "topk(5, service:mysql_connection_use_ratio:max{{{f}}})",
-        "percentunit",
-        "max_connection_use_ratio",
-    ),
-    "postgresql": PrometheusOverview(
-        'avg(pg_up{{job="postgresql", {f}}})',
-        "Connection use (top 5)",
-        "topk(5, service:pg_connection_use_ratio:max{{{f}}})",
-        "percentunit",
-        "max_connection_use_ratio",
-    ),
-    "redis": PrometheusOverview(
-        'avg(redis_up{{job="redis", {f}}})',
-        "Memory use (top 5)",
-        "topk(5, service:redis_memory_use_ratio:max{{{f}}})",
-        "percentunit",
-        "max_memory_use_ratio",
-    ),
-    "node": PrometheusOverview(
-        'avg(up{{job="node", {f}}})',
-        "CPU use (top 5 instances)",
-        "topk(5, instance:node_cpu_use_ratio:rate5m{{{f}}})",
-        "percentunit",
-        "max_cpu_use_ratio",
-    ),
-    "kafka": PrometheusOverview(
-        'avg(up{{job="kafka-jmx", {f}}})',
-        "Broker disk used",
-        '100 * max by (service, instance) (1 - node_filesystem_avail_bytes{{job="kafka-node", {f}}}'
-        ' / node_filesystem_size_bytes{{job="kafka-node", {f}}})',
-        "percent",
-        "max_disk_used_percent",
-    ),
-    "kubernetes": PrometheusOverview(
-        'avg(up{{job=~"kube-state-metrics|kubernetes-nodes", {f}}})',
-        "Node CPU (top 5)",
-        "100 * topk(5, 1 - avg by (service, instance) "
-        '(rate(node_cpu_seconds_total{{job="kubernetes-nodes", mode="idle", {f}}}[$__rate_interval])))',
-        "percent",
-        "max_node_cpu_percent",
-    ),
-}
 
 
 def _firing(services: Sequence[Service], ds: dict[str, str]) -> Cell:
@@ -122,8 +78,16 @@ def _firing(services: Sequence[Service], ds: dict[str, str]) -> Cell:
     )
 
 
-def _prometheus_row(inventory: Inventory, kind: str, services: Sequence[Service]) -> list[Cell]:
-    overview = PROMETHEUS_OVERVIEWS[kind]
+def prometheus_row(kind: str, overview: PrometheusOverview) -> RowBuilder:
+    """The row of a Prometheus-scraped kind: availability, one saturation series, alerts firing.
+    Its threshold is checked here, so a wrong name fails when the board module is imported."""
+    KINDS[kind].threshold(overview.threshold_key, stacklevel=2)
+    return lambda inventory, kind, services: _prometheus_row(overview, inventory, kind, services)
+
+
+def _prometheus_row(
+    overview: PrometheusOverview, inventory: Inventory, kind: str, services: Sequence[Service]
+) -> list[Cell]:
     ds = datasource_ref("prometheus")
     return [
         stat(
@@ -150,7 +114,7 @@ def _prometheus_row(inventory: Inventory, kind: str, services: Sequence[Service]
 CLOUDWATCH_ALARMS = "Alerts for this kind are CloudWatch alarms, sent to the domain's SNS topics."
 
 
-def _opensearch_row(inventory: Inventory, kind: str, services: Sequence[Service]) -> list[Cell]:
+def opensearch_row(inventory: Inventory, kind: str, services: Sequence[Service]) -> list[Cell]:
     ds = datasource_ref("cloudwatch", "cloudwatch")
     domains = [s for s in services if isinstance(s, OpensearchService)]
 
@@ -196,7 +160,7 @@ def _opensearch_row(inventory: Inventory, kind: str, services: Sequence[Service]
     ]
 
 
-def _documentdb_row(inventory: Inventory, kind: str, services: Sequence[Service]) -> list[Cell]:
+def documentdb_row(inventory: Inventory, kind: str, services: Sequence[Service]) -> list[Cell]:
     ds = datasource_ref("cloudwatch", "cloudwatch")
     clusters = [s for s in services if isinstance(s, DocumentdbService)]
 
@@ -225,33 +189,29 @@ def _documentdb_row(inventory: Inventory, kind: str, services: Sequence[Service]
     ]
 
 
-RowBuilder = Callable[[Inventory, str, Sequence[Service]], list[Cell]]
-ROWS: dict[str, RowBuilder] = {
-    **{kind: _prometheus_row for kind in PROMETHEUS_OVERVIEWS},
-    "opensearch": _opensearch_row,
-    "documentdb": _documentdb_row,
-}
-CLOUDWATCH_KINDS = frozenset({"opensearch", "documentdb"})
-
-
 def build(inventory: Inventory, domain: Domain) -> Dashboard:
     services = [s for s in inventory.services if s.domain == domain.name]
     settings = inventory.settings
-    # CloudWatch rows only when a CloudWatch datasource is provisioned for them to query.
-    shown = {s.kind for s in services} - (
-        set() if any(d.type == "cloudwatch" for d in settings.datasources) else CLOUDWATCH_KINDS
-    )
-    kinds = [k for k in KINDS if k in shown]
+    present = {s.kind for s in services}
+    provisioned = {d.type for d in settings.datasources}
+    # A row only where its datasource is provisioned for it to query; kinds declare their row.
+    rows = {
+        name: kind.overview
+        for name, kind in KINDS.items()
+        if name in present and kind.overview is not None and kind.overview.datasource in provisioned
+    }
+    kinds = list(rows)
     variables = [
         datasource_variable(settings, "prometheus"),
         custom_variable("domain", "Domain", [(domain.name, domain.name)]),
         label_variable("service", "Service", 'up{domain=~"$domain"}', datasource_ref("prometheus")),
     ]
-    if CLOUDWATCH_KINDS.intersection(kinds):
+    if any(row.datasource == "cloudwatch" for row in rows.values()):
         variables.append(datasource_variable(settings, "cloudwatch", name="cloudwatch"))
     sections = []
     for kind in kinds:
-        first, *rest = ROWS[kind](inventory, kind, [s for s in services if s.kind == kind])
+        row: RowBuilder = resolve(rows[kind].row)
+        first, *rest = row(inventory, kind, [s for s in services if s.kind == kind])
         uid = kind_dashboard_uid(settings, kind)
         board = with_link(
             first, f"{kind_title(kind)} board", f"/d/{uid}/{uid}?var-domain={domain.name}&var-service={ALL}"

@@ -8,6 +8,7 @@ from dashboards.common import (
     CloudwatchQuery,
     Section,
     board_link,
+    cloudwatch_query,
     cloudwatch_variables,
     dashboard,
     datasource_ref,
@@ -17,12 +18,12 @@ from dashboards.common import (
     threshold,
     timeseries,
 )
+from monitoring.aws.presets.elasticache import FACADE
 from monitoring.kinds.redis import RedisService
 from monitoring.model import Inventory
 from monitoring.naming import cloudwatch_board_uid, kind_dashboard_uid
 
 KIND = "redis"
-NAMESPACE = "AWS/ElastiCache"
 
 NO_DATA_UNTIL_TRAFFIC: dict[str, str] = {}
 
@@ -35,11 +36,13 @@ def build(inventory: Inventory) -> Dashboard:
     # CloudWatch reports per node: the service variable selects the group's first node (<group>-001).
     services = sorted((s.name, s.cache_cluster_ids[0]) for s in inventory.services_of(KIND, RedisService))
     ds = datasource_ref("cloudwatch")
-    node = {"CacheClusterId": "$service"}
     first_node = "Node 001 of the replication group (CloudWatch reports per node)."
 
-    def metric(name: str, statistic: str) -> list[CloudwatchQuery]:
-        return [CloudwatchQuery(NAMESPACE, name, node, statistic, "{{CacheClusterId}}")]
+    def query(name: str, label: str = "{{CacheClusterId}}") -> CloudwatchQuery:
+        return cloudwatch_query(FACADE.series(name, "node", ["$service"]), label)
+
+    def metric(name: str) -> list[CloudwatchQuery]:
+        return [query(name)]
 
     return dashboard(
         title="ElastiCache Redis (CloudWatch)",
@@ -55,7 +58,7 @@ def build(inventory: Inventory) -> Dashboard:
                     timeseries(
                         "Engine CPU",
                         "percent",
-                        metric("EngineCPUUtilization", "Maximum"),
+                        metric("EngineCPUUtilization"),
                         ds,
                         description=first_node,
                         limit=threshold(inventory, KIND, "max_engine_cpu_percent"),
@@ -63,7 +66,7 @@ def build(inventory: Inventory) -> Dashboard:
                     timeseries(
                         "Memory usage",
                         "percent",
-                        metric("DatabaseMemoryUsagePercentage", "Maximum"),
+                        metric("DatabaseMemoryUsagePercentage"),
                         ds,
                         description=first_node,
                         limit=threshold(inventory, KIND, "max_database_memory_usage_percent"),
@@ -71,7 +74,7 @@ def build(inventory: Inventory) -> Dashboard:
                     timeseries(
                         "Current connections",
                         "short",
-                        metric("CurrConnections", "Maximum"),
+                        metric("CurrConnections"),
                         ds,
                         description=first_node,
                         limit=threshold(inventory, KIND, "max_current_connections"),
@@ -79,7 +82,7 @@ def build(inventory: Inventory) -> Dashboard:
                     timeseries(
                         "Cache hit rate",
                         "percent",
-                        metric("CacheHitRate", "Average"),
+                        metric("CacheHitRate"),
                         ds,
                         description=first_node,
                         limit=threshold(inventory, KIND, "min_hit_ratio", scale=100),
@@ -92,7 +95,7 @@ def build(inventory: Inventory) -> Dashboard:
                     timeseries(
                         "Evictions",
                         "short",
-                        metric("Evictions", "Sum"),
+                        metric("Evictions"),
                         ds,
                         description=f"{first_node} Keys evicted per period; the Redis board draws the "
                         "per-second alert threshold.",
@@ -101,12 +104,8 @@ def build(inventory: Inventory) -> Dashboard:
                         "Network traffic",
                         "bytes",
                         [
-                            CloudwatchQuery(
-                                NAMESPACE, "NetworkBytesIn", node, "Sum", "{{CacheClusterId}} in"
-                            ),
-                            CloudwatchQuery(
-                                NAMESPACE, "NetworkBytesOut", node, "Sum", "{{CacheClusterId}} out"
-                            ),
+                            query("NetworkBytesIn", "{{CacheClusterId}} in"),
+                            query("NetworkBytesOut", "{{CacheClusterId}} out"),
                         ],
                         ds,
                         description=f"{first_node} Bytes per period.",

@@ -20,6 +20,7 @@ from dashboards.common import (
     threshold,
     timeseries,
 )
+from dashboards.domain import PrometheusOverview, prometheus_row
 from monitoring.kinds import KINDS
 from monitoring.model import Inventory
 from monitoring.naming import cloudwatch_board_uid, kind_dashboard_uid
@@ -171,3 +172,17 @@ def build(inventory: Inventory) -> Dashboard:
             ),
         ],
     )
+
+
+# This kind's row on each domain overview.
+OVERVIEW_ROW = prometheus_row(
+    KIND,
+    PrometheusOverview(
+        'avg(up{{job="kafka-jmx", {f}}})',
+        "Broker disk used",
+        '100 * max by (service, instance) (1 - node_filesystem_avail_bytes{{job="kafka-node", {f}}}'
+        ' / node_filesystem_size_bytes{{job="kafka-node", {f}}})',
+        "percent",
+        "max_disk_used_percent",
+    ),
+)

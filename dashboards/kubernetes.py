@@ -19,6 +19,7 @@ from dashboards.common import (
     threshold,
     timeseries,
 )
+from dashboards.domain import PrometheusOverview, prometheus_row
 from monitoring.kinds import KINDS
 from monitoring.model import Inventory
 from monitoring.naming import kind_dashboard_uid
@@ -141,3 +142,17 @@ def build(inventory: Inventory) -> Dashboard:
             ),
         ],
     )
+
+
+# This kind's row on each domain overview.
+OVERVIEW_ROW = prometheus_row(
+    KIND,
+    PrometheusOverview(
+        'avg(up{{job=~"kube-state-metrics|kubernetes-nodes", {f}}})',
+        "Node CPU (top 5)",
+        "100 * topk(5, 1 - avg by (service, instance) "
+        '(rate(node_cpu_seconds_total{{job="kubernetes-nodes", mode="idle", {f}}}[$__rate_interval])))',
+        "percent",
+        "max_node_cpu_percent",
+    ),
+)

@@ -8,6 +8,7 @@ from dashboards.common import (
     CloudwatchQuery,
     Section,
     board_link,
+    cloudwatch_query,
     cloudwatch_variables,
     dashboard,
     datasource_ref,
@@ -17,12 +18,12 @@ from dashboards.common import (
     threshold,
     timeseries,
 )
+from monitoring.aws.presets.msk import FACADE
 from monitoring.kinds.kafka import KafkaService
 from monitoring.model import Inventory
 from monitoring.naming import cloudwatch_board_uid, kind_dashboard_uid
 
 KIND = "kafka"
-NAMESPACE = "AWS/Kafka"
 
 NO_DATA_UNTIL_TRAFFIC = {
     "Consumer lag": "a consumer group commits offsets",
@@ -36,8 +37,13 @@ def board_uid(inventory: Inventory) -> str:
 def build(inventory: Inventory) -> Dashboard:
     services = sorted((s.name, s.cluster_name) for s in inventory.services_of(KIND, KafkaService))
     ds = datasource_ref("cloudwatch")
-    cluster = {"Cluster Name": "$service"}
-    brokers = {**cluster, "Broker ID": "*"}
+
+    def cluster(name: str) -> list[CloudwatchQuery]:
+        return [cloudwatch_query(FACADE.series(name, "cluster", ["$service"]), "{{Cluster Name}}")]
+
+    def brokers(name: str) -> list[CloudwatchQuery]:
+        return [cloudwatch_query(FACADE.series(name, "broker", ["$service", "*"]), "broker {{Broker ID}}")]
+
     return dashboard(
         title="MSK (CloudWatch)",
         uid=board_uid(inventory),
@@ -52,26 +58,14 @@ def build(inventory: Inventory) -> Dashboard:
                     timeseries(
                         "Offline partitions",
                         "short",
-                        [
-                            CloudwatchQuery(
-                                NAMESPACE, "OfflinePartitionsCount", cluster, "Maximum", "{{Cluster Name}}"
-                            )
-                        ],
+                        cluster("OfflinePartitionsCount"),
                         ds,
                         limit=threshold(inventory, KIND, "max_offline_partitions"),
                     ),
                     timeseries(
                         "Under-replicated partitions",
                         "short",
-                        [
-                            CloudwatchQuery(
-                                NAMESPACE,
-                                "UnderReplicatedPartitions",
-                                brokers,
-                                "Maximum",
-                                "broker {{Broker ID}}",
-                            )
-                        ],
+                        brokers("UnderReplicatedPartitions"),
                         ds,
                         limit=threshold(inventory, KIND, "max_under_replicated_partitions"),
                     ),
@@ -83,11 +77,7 @@ def build(inventory: Inventory) -> Dashboard:
                     timeseries(
                         "Data log disk used",
                         "percent",
-                        [
-                            CloudwatchQuery(
-                                NAMESPACE, "KafkaDataLogsDiskUsed", brokers, "Maximum", "broker {{Broker ID}}"
-                            )
-                        ],
+                        brokers("KafkaDataLogsDiskUsed"),
                         ds,
                         limit=threshold(inventory, KIND, "max_disk_used_percent"),
                         width=8,
@@ -95,7 +85,7 @@ def build(inventory: Inventory) -> Dashboard:
                     timeseries(
                         "CPU (user)",
                         "percent",
-                        [CloudwatchQuery(NAMESPACE, "CpuUser", brokers, "Average", "broker {{Broker ID}}")],
+                        brokers("CpuUser"),
                         ds,
                         description="User CPU only; CloudWatch reports system CPU separately (CpuSystem).",
                         limit=threshold(inventory, KIND, "max_cpu_percent"),
@@ -105,11 +95,8 @@ def build(inventory: Inventory) -> Dashboard:
                         "Consumer lag",
                         "short",
                         [
-                            CloudwatchQuery(
-                                NAMESPACE,
-                                "SumOffsetLag",
-                                {**cluster, "Consumer Group": "*", "Topic": "*"},
-                                "Maximum",
+                            cloudwatch_query(
+                                FACADE.series("SumOffsetLag", "consumer_group_topic", ["$service", "*", "*"]),
                                 "{{Consumer Group}} {{Topic}}",
                             )
                         ],

@@ -20,6 +20,7 @@ from dashboards.common import (
     timeseries,
     up_steps,
 )
+from dashboards.domain import PrometheusOverview, prometheus_row
 from monitoring.kinds import KINDS
 from monitoring.model import Inventory
 from monitoring.naming import cloudwatch_board_uid, kind_dashboard_uid
@@ -157,3 +158,16 @@ def build(inventory: Inventory) -> Dashboard:
             ),
         ],
     )
+
+
+# This kind's row on each domain overview.
+OVERVIEW_ROW = prometheus_row(
+    KIND,
+    PrometheusOverview(
+        'avg(mysql_up{{job="mysql", {f}}})',
+        "Connection use (top 5)",
+        "topk(5, service:mysql_connection_use_ratio:max{{{f}}})",
+        "percentunit",
+        "max_connection_use_ratio",
+    ),
+)

@@ -19,6 +19,7 @@ from dashboards.common import (
     threshold,
     timeseries,
 )
+from dashboards.domain import PrometheusOverview, prometheus_row
 from monitoring.kinds import KINDS
 from monitoring.model import Inventory
 from monitoring.naming import kind_dashboard_uid
@@ -147,3 +148,16 @@ def _any_down() -> Threshold:
     return Threshold(
         [{"color": "green", "value": None}, {"color": "red", "value": 1}], "Red when any instance is down."
     )
+
+
+# This kind's row on each domain overview.
+OVERVIEW_ROW = prometheus_row(
+    KIND,
+    PrometheusOverview(
+        'avg(up{{job="node", {f}}})',
+        "CPU use (top 5 instances)",
+        "topk(5, instance:node_cpu_use_ratio:rate5m{{{f}}})",
+        "percentunit",
+        "max_cpu_use_ratio",
+    ),
+)

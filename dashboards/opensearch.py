@@ -8,6 +8,7 @@ from dashboards.common import (
     CloudwatchQuery,
     Section,
     Threshold,
+    cloudwatch_query,
     cloudwatch_variables,
     dashboard,
     datasource_ref,
@@ -18,12 +19,12 @@ from dashboards.common import (
     threshold,
     timeseries,
 )
+from monitoring.aws.presets.opensearch import FACADE
 from monitoring.kinds.opensearch import OpensearchService
 from monitoring.model import Inventory
 from monitoring.naming import kind_dashboard_uid
 
 KIND = "opensearch"
-NAMESPACE = "AWS/ES"
 
 NO_DATA_UNTIL_TRAFFIC: dict[str, str] = {}
 
@@ -38,10 +39,10 @@ YELLOW = Threshold(
 def build(inventory: Inventory) -> Dashboard:
     services = sorted((s.name, s.domain_name) for s in inventory.services_of(KIND, OpensearchService))
     ds = datasource_ref("cloudwatch")
-    domain = {"DomainName": "$service", "ClientId": inventory.settings.account_id}
+    domain = ["$service", inventory.settings.account_id]
 
-    def metric(name: str, statistic: str) -> list[CloudwatchQuery]:
-        return [CloudwatchQuery(NAMESPACE, name, domain, statistic, "{{DomainName}}")]
+    def metric(name: str) -> list[CloudwatchQuery]:
+        return [cloudwatch_query(FACADE.series(name, "domain", domain), "{{DomainName}}")]
 
     return dashboard(
         title="OpenSearch",
@@ -57,7 +58,7 @@ def build(inventory: Inventory) -> Dashboard:
                     stat(
                         "Cluster status red",
                         "none",
-                        metric("ClusterStatus.red", "Maximum"),
+                        metric("ClusterStatus.red"),
                         ds,
                         description="1 when a primary shard is unassigned: data is missing from searches.",
                         limit=RED,
@@ -66,7 +67,7 @@ def build(inventory: Inventory) -> Dashboard:
                     stat(
                         "Cluster status yellow",
                         "none",
-                        metric("ClusterStatus.yellow", "Maximum"),
+                        metric("ClusterStatus.yellow"),
                         ds,
                         description="1 when a replica shard is unassigned.",
                         limit=YELLOW,
@@ -75,7 +76,7 @@ def build(inventory: Inventory) -> Dashboard:
                     stat(
                         "Nodes",
                         "short",
-                        metric("Nodes", "Minimum"),
+                        metric("Nodes"),
                         ds,
                         description="Nodes in the cluster; a drop means crashed data nodes.",
                         reduce="min",
@@ -83,7 +84,7 @@ def build(inventory: Inventory) -> Dashboard:
                     stat(
                         "Free storage (lowest node)",
                         "mbytes",
-                        metric("FreeStorageSpace", "Minimum"),
+                        metric("FreeStorageSpace"),
                         ds,
                         limit=threshold(inventory, KIND, "min_free_storage_megabytes"),
                         reduce="min",
@@ -96,7 +97,7 @@ def build(inventory: Inventory) -> Dashboard:
                     timeseries(
                         "JVM memory pressure",
                         "percent",
-                        metric("JVMMemoryPressure", "Maximum"),
+                        metric("JVMMemoryPressure"),
                         ds,
                         description="Heap in use; sustained high pressure precedes the OOM crashes.",
                         limit=threshold(inventory, KIND, "max_jvm_memory_pressure_percent"),
@@ -104,14 +105,14 @@ def build(inventory: Inventory) -> Dashboard:
                     timeseries(
                         "Old generation JVM memory pressure",
                         "percent",
-                        metric("OldGenJVMMemoryPressure", "Maximum"),
+                        metric("OldGenJVMMemoryPressure"),
                         ds,
                         limit=threshold(inventory, KIND, "max_old_gen_jvm_memory_pressure_percent"),
                     ),
                     timeseries(
                         "Free storage",
                         "mbytes",
-                        metric("FreeStorageSpace", "Minimum"),
+                        metric("FreeStorageSpace"),
                         ds,
                         description="Free space of the fullest data node.",
                         limit=threshold(inventory, KIND, "min_free_storage_megabytes"),
@@ -119,7 +120,7 @@ def build(inventory: Inventory) -> Dashboard:
                     timeseries(
                         "CPU",
                         "percent",
-                        metric("CPUUtilization", "Maximum"),
+                        metric("CPUUtilization"),
                         ds,
                         limit=threshold(inventory, KIND, "max_cpu_percent"),
                     ),

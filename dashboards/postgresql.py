@@ -20,6 +20,7 @@ from dashboards.common import (
     timeseries,
     up_steps,
 )
+from dashboards.domain import PrometheusOverview, prometheus_row
 from monitoring.kinds import KINDS
 from monitoring.model import Inventory
 from monitoring.naming import cloudwatch_board_uid, kind_dashboard_uid
@@ -125,3 +126,16 @@ def build(inventory: Inventory) -> Dashboard:
             ),
         ],
     )
+
+
+# This kind's row on each domain overview.
+OVERVIEW_ROW = prometheus_row(
+    KIND,
+    PrometheusOverview(
+        'avg(pg_up{{job="postgresql", {f}}})',
+        "Connection use (top 5)",
+        "topk(5, service:pg_connection_use_ratio:max{{{f}}})",
+        "percentunit",
+        "max_connection_use_ratio",
+    ),
+)

@@ -8,6 +8,7 @@ from dashboards.common import (
     CloudwatchQuery,
     Section,
     board_link,
+    cloudwatch_query,
     cloudwatch_variables,
     dashboard,
     datasource_ref,
@@ -18,13 +19,13 @@ from dashboards.common import (
     threshold,
     timeseries,
 )
+from monitoring.aws.presets.rds import FACADE
 from monitoring.kinds.mysql import MysqlService
 from monitoring.kinds.postgresql import PostgresqlService
 from monitoring.model import Inventory
 from monitoring.naming import cloudwatch_board_uid, kind_dashboard_uid
 
 ENGINES = ("mysql", "postgresql")
-NAMESPACE = "AWS/RDS"
 
 NO_DATA_UNTIL_TRAFFIC = {
     "Replica lag": "the instance is a read replica",
@@ -42,10 +43,9 @@ def build(inventory: Inventory, kind: str) -> Dashboard:
         if s.kind == kind and isinstance(s, MysqlService | PostgresqlService)
     ]
     ds = datasource_ref("cloudwatch")
-    instance = {"DBInstanceIdentifier": "$service"}
 
-    def metric(name: str, statistic: str) -> list[CloudwatchQuery]:
-        return [CloudwatchQuery(NAMESPACE, name, instance, statistic, "{{DBInstanceIdentifier}}")]
+    def metric(name: str) -> list[CloudwatchQuery]:
+        return [cloudwatch_query(FACADE.series(name, "instance", ["$service"]), "{{DBInstanceIdentifier}}")]
 
     return dashboard(
         title=f"RDS {kind_title(kind)} (CloudWatch)",
@@ -63,28 +63,28 @@ def build(inventory: Inventory, kind: str) -> Dashboard:
                     timeseries(
                         "CPU",
                         "percent",
-                        metric("CPUUtilization", "Average"),
+                        metric("CPUUtilization"),
                         ds,
                         limit=threshold(inventory, kind, "max_cpu_percent"),
                     ),
                     timeseries(
                         "Connections",
                         "short",
-                        metric("DatabaseConnections", "Maximum"),
+                        metric("DatabaseConnections"),
                         ds,
                         limit=threshold(inventory, kind, "max_database_connections"),
                     ),
                     timeseries(
                         "Free storage",
                         "bytes",
-                        metric("FreeStorageSpace", "Minimum"),
+                        metric("FreeStorageSpace"),
                         ds,
                         limit=threshold(inventory, kind, "min_free_storage_bytes"),
                     ),
                     timeseries(
                         "Freeable memory",
                         "bytes",
-                        metric("FreeableMemory", "Minimum"),
+                        metric("FreeableMemory"),
                         ds,
                         limit=threshold(inventory, kind, "min_freeable_memory_bytes"),
                     ),
@@ -96,7 +96,7 @@ def build(inventory: Inventory, kind: str) -> Dashboard:
                     timeseries(
                         "Read latency",
                         "s",
-                        metric("ReadLatency", "Average"),
+                        metric("ReadLatency"),
                         ds,
                         limit=threshold(inventory, kind, "max_read_latency_seconds"),
                         width=8,
@@ -104,7 +104,7 @@ def build(inventory: Inventory, kind: str) -> Dashboard:
                     timeseries(
                         "Write latency",
                         "s",
-                        metric("WriteLatency", "Average"),
+                        metric("WriteLatency"),
                         ds,
                         limit=threshold(inventory, kind, "max_write_latency_seconds"),
                         width=8,
@@ -112,7 +112,7 @@ def build(inventory: Inventory, kind: str) -> Dashboard:
                     timeseries(
                         "Replica lag",
                         "s",
-                        metric("ReplicaLag", "Maximum"),
+                        metric("ReplicaLag"),
                         ds,
                         limit=threshold(inventory, kind, "max_replication_lag_seconds"),
                         no_data=NO_DATA_UNTIL_TRAFFIC["Replica lag"],

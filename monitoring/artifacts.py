@@ -9,6 +9,7 @@ from typing import Any, Literal
 import yaml
 
 from monitoring.naming import GENERATED_HEADER
+from monitoring.problems import Location
 
 # json-entries: a JSON object with one compact, key-sorted member per line, for large mappings
 # (C encoder instead of indent=2's pure-Python one; diffs by entry).
@@ -33,6 +34,15 @@ class Artifact:
             cached = self._render()
             object.__setattr__(self, "_rendered", cached)
         return cached
+
+    def location(self, *needles: str) -> Location:
+        """The path and line of the first needle found in the rendered file (the file itself if none)."""
+        data = self.render()
+        for needle in needles:
+            offset = data.find(needle.encode())
+            if offset >= 0:
+                return Location(self.path, data.count(b"\n", 0, offset) + 1)
+        return Location(self.path)
 
     def _render(self) -> bytes:
         if self.format == "yaml":

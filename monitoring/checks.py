@@ -4,37 +4,52 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from monitoring.artifacts import Artifact
 from monitoring.lazy import resolve
+from monitoring.problems import Problem
 
-ArtifactCheck = Callable[[Artifact], list[str]]
+ArtifactCheck = Callable[[Artifact], list[Problem]]
 
 _LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 _TARGET = re.compile(r"^(redis://)?[A-Za-z0-9.{}-]+:[0-9]{1,5}$")
 
 
-def check_prometheus_config(artifact: Artifact) -> list[str]:
+def check_prometheus_config(artifact: Artifact) -> list[Problem]:
     config: dict[str, Any] = artifact.data
-    findings: list[str] = []
+    problems: list[Problem] = []
     names = [job["job_name"] for job in config["scrape_configs"]]
     for name in sorted({n for n in names if names.count(n) > 1}):
-        findings.append(f"{artifact.path}: job_name {name!r} appears more than once")
+        problems.append(
+            Problem(
+                artifact.location(f"job_name: {name}\n", name),
+                f"job_name {name!r} appears more than once",
+                check="prometheus/duplicate-job",
+            )
+        )
     for job in config["scrape_configs"]:
         for group in job.get("static_configs", []):
-            findings += [
-                f"{artifact.path}: job {job['job_name']!r}: target {t!r} is not host:port"
+            problems += [
+                Problem(
+                    artifact.location(f"- {t}\n", t),
+                    f"job {job['job_name']!r}: target {t!r} is not host:port",
+                    check="prometheus/target",
+                )
                 for t in group["targets"]
                 if not _TARGET.match(t)
             ]
-            findings += [
-                f"{artifact.path}: job {job['job_name']!r}: label name {n!r} is invalid"
+            problems += [
+                Problem(
+                    artifact.location(f" {n}:", n),
+                    f"job {job['job_name']!r}: label name {n!r} is invalid",
+                    check="prometheus/label-name",
+                )
                 for n in group.get("labels", {})
                 if not _LABEL_NAME.match(n)
             ]
-    return findings
+    return problems
 
 
 # Path glob -> checks applied to every artifact whose path matches.
@@ -44,9 +59,16 @@ ARTIFACT_CHECKS: dict[str, list[str]] = {
     "prometheus/shard-*/prometheus.yml": ["monitoring.checks:check_prometheus_config"],
     "prometheus/rules/*.rules.yml": ["monitoring.lint.artifact:check_rule_artifact"],
     "cloudwatch/*.json": ["monitoring.aws.checks:check_cloudwatch"],
-    "grafana/dashboards/*/*.json": ["monitoring.grafana_checks:check_dashboard"],
     # Every file, on every run: a secret that got past validation is never written.
     "*": ["monitoring.secrets:check_artifact_secrets"],
+}
+
+
+# Checks that also read other artifacts of the same run (all of them, as a second argument):
+# dashboards query the series the run's rule files record.
+RunCheck = Callable[[Artifact, Sequence[Artifact]], list[Problem]]
+RUN_CHECKS: dict[str, list[str]] = {
+    "grafana/dashboards/*/*.json": ["monitoring.grafana_checks:check_dashboard"],
 }
 
 
@@ -55,11 +77,22 @@ def _check(path: str) -> ArtifactCheck:
     return found
 
 
-def check_artifacts(artifacts: list[Artifact]) -> list[str]:
-    findings: list[str] = []
+def _run_check(path: str) -> RunCheck:
+    found: RunCheck = resolve(path)
+    return found
+
+
+def check_artifacts(artifacts: list[Artifact], run: Sequence[Artifact] | None = None) -> list[Problem]:
+    """Problems of `artifacts`; `run` is every artifact of the run (default: `artifacts`)."""
+    everything = artifacts if run is None else run
+    findings: list[Problem] = []
     for artifact in artifacts:
         for pattern, checks in ARTIFACT_CHECKS.items():
             if fnmatch.fnmatchcase(artifact.path, pattern):
                 for check in checks:
                     findings += _check(check)(artifact)
+        for pattern, checks in RUN_CHECKS.items():
+            if fnmatch.fnmatchcase(artifact.path, pattern):
+                for check in checks:
+                    findings += _run_check(check)(artifact, everything)
     return findings

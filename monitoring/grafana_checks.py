@@ -8,10 +8,11 @@ and number its panels uniquely.
 
 from __future__ import annotations
 
+import fnmatch
 import functools
 import json
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -26,6 +27,7 @@ ALERT_SERIES = frozenset({"ALERTS", "ALERTS_FOR_STATE"})
 # What Grafana would put in for its built-in interval variables when it queries.
 BUILTIN_DURATIONS = {"__rate_interval": "5m", "__interval": "1m", "__range": "1h"}
 PLACEHOLDER = "placeholder"
+_DATASOURCE = "grafana/datasource"
 
 _VARIABLE = re.compile(r"\$\{(\w+)(?::\w+)?\}|\$(\w+)|\[\[(\w+)(?::\w+)?\]\]")
 _DATASOURCE_VARIABLE = re.compile(r"^\$\{(\w+)\}$|^\$(\w+)$")
@@ -87,12 +89,37 @@ def _validator() -> Any:
     return Draft202012Validator(dashboard_schema())
 
 
-@functools.cache
-def recorded_metrics() -> frozenset[str]:
-    """Names of the recording rules the rule packs (rules/<kind>.yaml) generate."""
-    from monitoring.rule_packs import available_packs, load_pack
+RULE_FILES_GLOB = "prometheus/rules/*.rules.yml"
 
-    return frozenset(rule.record for kind in available_packs() for rule in load_pack(kind).recording_rules)
+
+def recorded_metrics(run: Iterable[Artifact]) -> frozenset[str]:
+    """Names the rule files among a run's artifacts record: what the boards may query besides the
+    catalogs (the generated rules, not the packs: a pack the run does not render records nothing)."""
+    return frozenset(
+        rule["record"]
+        for artifact in run
+        if fnmatch.fnmatchcase(artifact.path, RULE_FILES_GLOB)
+        for group in artifact.data["groups"]
+        for rule in group["rules"]
+        if "record" in rule
+    )
+
+
+@functools.cache
+def recorded_in(out: Path) -> frozenset[str]:
+    """Names the rule files under <out>/prometheus/rules record, for boards checked as files."""
+    import yaml
+
+    names: set[str] = set()
+    for path in sorted(out.glob(RULE_FILES_GLOB)):
+        data = yaml.load(path.read_text("utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
+        names.update(
+            str(rule["record"])
+            for group in data.get("groups") or []
+            for rule in group.get("rules") or []
+            if isinstance(rule, dict) and "record" in rule
+        )
+    return frozenset(names)
 
 
 @functools.cache
@@ -151,7 +178,7 @@ def schema_problems(board: Mapping[str, Any], where: _Locator) -> list[Problem]:
     for error in sorted(_validator().iter_errors(board), key=lambda e: list(map(str, e.absolute_path))):
         path = "/".join(str(p) for p in error.absolute_path) or "(top level)"
         location = where.at(f'"{error.absolute_path[-1]}"') if error.absolute_path else where.at("{")
-        problems.append(Problem(location, f"schema: at {path}: {error.message}"))
+        problems.append(Problem(location, f"schema: at {path}: {error.message}", check="grafana/schema"))
     return problems
 
 
@@ -162,7 +189,11 @@ def id_problems(board: Mapping[str, Any], where: _Locator) -> list[Problem]:
         first = seen.setdefault(panel.get("id"), panel)
         if first is not panel:
             problems.append(
-                Problem(where.panel(panel), f"{_label(panel)}: id also used by {first.get('title')!r}")
+                Problem(
+                    where.panel(panel),
+                    f"{_label(panel)}: id also used by {first.get('title')!r}",
+                    check="grafana/panel-id",
+                )
             )
     return problems
 
@@ -174,7 +205,11 @@ def layout_problems(board: Mapping[str, Any], where: _Locator) -> list[Problem]:
         pos = panel["gridPos"]
         if pos.get("x", 0) + pos.get("w", 0) > GRID_COLUMNS:
             problems.append(
-                Problem(where.panel(panel), f"{_label(panel)}: x + w exceeds {GRID_COLUMNS} columns")
+                Problem(
+                    where.panel(panel),
+                    f"{_label(panel)}: x + w exceeds {GRID_COLUMNS} columns",
+                    check="grafana/layout",
+                )
             )
     for index, panel in enumerate(placed):
         a = panel["gridPos"]
@@ -186,7 +221,13 @@ def layout_problems(board: Mapping[str, Any], where: _Locator) -> list[Problem]:
                 and a["y"] < b["y"] + b["h"]
                 and b["y"] < a["y"] + a["h"]
             ):
-                problems.append(Problem(where.panel(other), f"{_label(other)}: overlaps {_label(panel)}"))
+                problems.append(
+                    Problem(
+                        where.panel(other),
+                        f"{_label(other)}: overlaps {_label(panel)}",
+                        check="grafana/layout",
+                    )
+                )
     return problems
 
 
@@ -220,14 +261,22 @@ def datasource_problems(
         location = where.at(f'"name": "{name}"')
         if not of_type:
             problems.append(
-                Problem(location, f"variable {name!r}: no provisioned {variable.get('query')} datasource")
+                Problem(
+                    location,
+                    f"variable {name!r}: no provisioned {variable.get('query')} datasource",
+                    check=_DATASOURCE,
+                )
             )
             continue
         choices = {str(o.get("value")) for o in variable.get("options", [])} | {
             str(variable.get("current", {}).get("value"))
         }
         for uid in sorted(choices - of_type):
-            problems.append(Problem(location, f"variable {name!r}: datasource {uid!r} is not provisioned"))
+            problems.append(
+                Problem(
+                    location, f"variable {name!r}: datasource {uid!r} is not provisioned", check=_DATASOURCE
+                )
+            )
 
     def check(ref: Any, owner: str, location: Location) -> None:
         if not isinstance(ref, dict):
@@ -238,16 +287,26 @@ def datasource_problems(
             name = match.group(1) or match.group(2)
             variable = variables.get(name)
             if variable is None:
-                problems.append(Problem(location, f"{owner}: datasource variable ${name} is not defined"))
+                problems.append(
+                    Problem(
+                        location, f"{owner}: datasource variable ${name} is not defined", check=_DATASOURCE
+                    )
+                )
             elif variable.get("query") != ds_type:
                 problems.append(
                     Problem(
-                        location, f"{owner}: ${name} lists {variable.get('query')} datasources, not {ds_type}"
+                        location,
+                        f"{owner}: ${name} lists {variable.get('query')} datasources, not {ds_type}",
+                        check=_DATASOURCE,
                     )
                 )
         elif not any(d.uid == uid and d.type == ds_type for d in known):
             problems.append(
-                Problem(location, f"{owner}: {ds_type} datasource uid {uid!r} is not provisioned")
+                Problem(
+                    location,
+                    f"{owner}: {ds_type} datasource uid {uid!r} is not provisioned",
+                    check=_DATASOURCE,
+                )
             )
 
     for variable in board.get("templating", {}).get("list", []):
@@ -285,11 +344,15 @@ def promql_problems(board: Mapping[str, Any], where: _Locator, known: frozenset[
         try:
             names = metric_names(render_query(expr, {}))
         except (ValueError, SyntaxError) as error:
-            problems.append(Problem(location, f"{owner}: PromQL does not parse: {error}"))
+            problems.append(
+                Problem(location, f"{owner}: PromQL does not parse: {error}", check="grafana/promql-syntax")
+            )
             continue
         problems += [
             Problem(
-                location, f"{owner}: metric {name!r} is in no catalog and is not a recording rule we generate"
+                location,
+                f"{owner}: metric {name!r} is in no catalog and is not a recording rule we generate",
+                check="grafana/unknown-metric",
             )
             for name in sorted(names - known)
         ]
@@ -301,13 +364,15 @@ def board_problems(
     file: str,
     text: Callable[[], str],
     provisioned: Sequence[ProvisionedDatasource] | None,
+    recorded: frozenset[str],
 ) -> list[Problem]:
-    """Findings on one board; `text` gives its JSON text, read only to locate a finding."""
+    """Findings on one board; `text` gives its JSON text, read only to locate a finding; `recorded`
+    are the series the rule files next to it record."""
     where = _Locator(file, text)
     problems = schema_problems(board, where)
     if problems:
         return problems
-    known = catalog_metrics(_board_catalogs(board)) | recorded_metrics() | ALERT_SERIES
+    known = catalog_metrics(_board_catalogs(board)) | recorded | ALERT_SERIES
     return sorted(
         id_problems(board, where)
         + layout_problems(board, where)
@@ -316,11 +381,11 @@ def board_problems(
     )
 
 
-def check_dashboard(artifact: Artifact) -> list[str]:
-    """ARTIFACT_CHECKS entry for grafana/dashboards/*/*.json."""
-    return [
-        str(p) for p in board_problems(artifact.data, artifact.path, lambda: artifact.render().decode(), None)
-    ]
+def check_dashboard(artifact: Artifact, run: Sequence[Artifact]) -> list[Problem]:
+    """RUN_CHECKS entry for grafana/dashboards/*/*.json: queries checked against the run's rule files."""
+    return board_problems(
+        artifact.data, artifact.path, lambda: artifact.render().decode(), None, recorded_metrics(run)
+    )
 
 
 def provisioned_datasources(provisioning_dir: Path) -> list[ProvisionedDatasource]:
@@ -349,15 +414,25 @@ def lint_dashboards(paths: list[Path]) -> list[Problem]:
         try:
             board = json.loads(text)
         except json.JSONDecodeError as error:
-            problems.append(Problem(Location(str(path), error.lineno, error.colno), f"not JSON: {error.msg}"))
+            problems.append(
+                Problem(
+                    Location(str(path), error.lineno, error.colno),
+                    f"not JSON: {error.msg}",
+                    check="grafana/json",
+                )
+            )
             continue
         provisioning = path.parent.parent.parent / "provisioning" / "datasources"
         provisioned = provisioned_datasources(provisioning) if provisioning.is_dir() else None
-        problems += board_problems(board, str(path), functools.partial(str, text), provisioned)
+        # <out>/grafana/dashboards/<folder>/<uid>.json: the rule files are <out>/prometheus/rules.
+        recorded = recorded_in(path.parents[3]) if len(path.parents) > 3 else frozenset()
+        problems += board_problems(board, str(path), functools.partial(str, text), provisioned, recorded)
         uid = board.get("uid") if isinstance(board, dict) else None
         if isinstance(uid, str):
             first = uids.setdefault(uid, path)
             if first != path:
                 location = _Locator(str(path), functools.partial(str, text)).at('"uid"')
-                problems.append(Problem(location, f"uid {uid!r} also used by {first}"))
+                problems.append(
+                    Problem(location, f"uid {uid!r} also used by {first}", check="grafana/duplicate-uid")
+                )
     return problems

@@ -40,9 +40,9 @@ class PrometheusSettings:
     evaluation_interval_seconds: int = 60
     shards: int = 1
     alertmanagers: tuple[str, ...] = ()
-    mysql_exporter_address: str = "{name}.mysqld-exporter.monitoring.svc:9104"
-    postgresql_exporter_address: str = "{name}.postgres-exporter.monitoring.svc:9187"
-    redis_exporter_address: str = "redis-exporter.monitoring.svc:9121"
+    # settings.prometheus.exporters.<kind>.address as the inventory sets it; a kind's ExporterSpec
+    # holds the default.
+    exporters: Mapping[str, str] = field(default_factory=dict)
     basic_auth_password_file: str = ""
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
 
 from monitoring.model import Service, Settings
 
@@ -49,6 +50,44 @@ def kind_dashboard_url(settings: Settings, kind: str) -> str:
     """Link for an alert annotation; `{{ $labels.service }}` is expanded by Prometheus."""
     uid = kind_dashboard_uid(settings, kind)
     return f"{settings.grafana_url}/d/{uid}/{uid}?var-service={{{{ $labels.service }}}}"
+
+
+# Inventory strings that are templates, and the `{name}` placeholders each may use. Both go into
+# alert annotations (Prometheus templates) and alarm descriptions, so no other brace is allowed.
+RUNBOOK_PLACEHOLDERS = ("alertname", "kind")
+GRAFANA_URL_PLACEHOLDERS: tuple[str, ...] = ()
+# settings.prometheus.exporters.<kind>.address of a kind with one exporter per service.
+EXPORTER_PLACEHOLDERS = ("name",)
+_TEMPLATE_PART = re.compile(r"\{([^{}]*)\}|[{}]")
+
+
+def template_problems(template: str, allowed: tuple[str, ...]) -> list[str]:
+    """Why `template` is not a template of the `allowed` placeholders: one reason per bad brace."""
+    reasons = []
+    for match in _TEMPLATE_PART.finditer(template):
+        name = match.group(1)
+        if name is None:
+            reasons.append(f"unmatched {match.group(0)!r} at character {match.start() + 1}")
+        elif name not in allowed:
+            reasons.append(f"unknown placeholder {match.group(0)!r}")
+    return reasons
+
+
+def fill_template(template: str, values: Mapping[str, str]) -> str:
+    """`template` with each `{name}` replaced by values[name]: the one way inventory templates are
+    filled. Validation (template_problems) refuses every other brace first."""
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name is None or name not in values:
+            raise ValueError(f"template {template!r}: {match.group(0)!r} is not one of {sorted(values)}")
+        return values[name]
+
+    return _TEMPLATE_PART.sub(replace, template)
+
+
+def runbook_url(settings: Settings, kind: str, alertname: str) -> str:
+    return fill_template(settings.runbook_url, {"alertname": alertname, "kind": kind})
 
 
 def cloudwatch_board_uid(settings: Settings, board: str) -> str:

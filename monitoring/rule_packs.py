@@ -1,27 +1,48 @@
-"""Rule packs (rules/<kind>.yaml): loaded once, validated against their schema and the kinds."""
+"""Rule packs (rules/<kind>.yaml): loaded once with positions, checked against their schema, their
+kind and what the rule generator can render; every problem names the pack's file:line:col.
+
+`mac validate` (so every command that reads the inventory) reports `pack_problems()`, so a typo in
+a pack is a located error before anything is generated.
+"""
 
 from __future__ import annotations
 
+import ast
+import difflib
 import functools
 import json
-from collections.abc import Mapping
+import operator
+import re
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from monitoring.alert_templates import UnsupportedTemplate, expand
+from monitoring.inventory.loader import Document, NodePath, load_file, shown
+from monitoring.inventory.validate import StrictValidator, inline_refs, located_schema_problems
 from monitoring.kinds import KINDS
+from monitoring.problems import Location, Problem
 
 RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 SCHEMA_PATH = Path(__file__).resolve().parent / "schema" / "rule-pack.schema.json"
 
-# The C loader when PyYAML was built with libyaml.
-_Loader: type[yaml.CSafeLoader] | type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# `${name}` in expr, labels and annotations; `${arithmetic}` in test series values.
+PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
+# What `${...}` may name in an alert's expr, labels and annotations (monitoring/generate/rules.py
+# fills them per threshold group, or per domain).
+THRESHOLD_VARIABLES = ("services", "threshold")
+DOMAIN_VARIABLES = ("domain", "team")
+_OPERATORS: Mapping[type[ast.AST], Callable[[float, float], float]] = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+}
 
 
 class RulePackError(ValueError):
-    """A rule pack that does not match its schema or its kind: a bug in rules/, never user input."""
+    """A rule pack with problems, loaded anyway: validation reports them first, so a bug if seen."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +79,9 @@ class AlertTemplate:
     summary: str
     description: str
     test: AlertTest
+    # Where the template and each of its fields are in the pack, for findings on what it renders.
+    location: Location
+    fields: Mapping[str, Location]
 
 
 @dataclass(frozen=True)
@@ -65,6 +89,8 @@ class RecordingTemplate:
     record: str
     expr: str
     labels: Mapping[str, str]
+    location: Location
+    fields: Mapping[str, Location]
 
 
 @dataclass(frozen=True)
@@ -73,60 +99,238 @@ class RulePack:
     recording_rules: tuple[RecordingTemplate, ...]
     alerts: tuple[AlertTemplate, ...]
 
+    def source(self, rule: str, field: str = "") -> Location | None:
+        """Where the template of the generated rule named `rule` (its `field`, if the template has
+        it) is in the pack; None when the pack has no such rule."""
+        named = [(a.alert, a.location, a.fields) for a in self.alerts]
+        named += [(r.record, r.location, r.fields) for r in self.recording_rules]
+        return next((fields.get(field, where) for name, where, fields in named if name == rule), None)
+
+
+def evaluate(expression: str, variables: Mapping[str, float]) -> float:
+    """Arithmetic (+ - * / and parentheses) on numbers and the given variables."""
+
+    def walk(node: ast.AST) -> float:
+        if isinstance(node, ast.Expression):
+            return walk(node.body)
+        if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
+            return float(node.value)
+        if isinstance(node, ast.Name) and node.id in variables:
+            return float(variables[node.id])
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            return -walk(node.operand)
+        if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
+            return _OPERATORS[type(node.op)](walk(node.left), walk(node.right))
+        raise ValueError(f"not arithmetic on {', '.join(sorted(variables)) or 'numbers'}: {expression!r}")
+
+    try:
+        return walk(ast.parse(expression, mode="eval"))
+    except SyntaxError:
+        raise ValueError(f"not arithmetic: {expression!r}") from None
+
 
 def available_packs() -> list[str]:
     return sorted(path.stem for path in RULES_DIR.glob("*.yaml"))
 
 
 @functools.cache
-def load_pack(kind: str) -> RulePack:
-    path = RULES_DIR / f"{kind}.yaml"
-    raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
-    problems = _schema_problems(raw) or _kind_problems(raw, kind)
-    if problems:
-        raise RulePackError("\n".join(f"{path}: {problem}" for problem in problems))
-    return _pack(raw)
+def _loaded(kind: str) -> RulePack | tuple[Problem, ...]:
+    read = read_pack(RULES_DIR / f"{kind}.yaml", kind)
+    return read if isinstance(read, RulePack) else tuple(read)
 
 
-def _schema_problems(raw: Any) -> list[str]:
-    import jsonschema
-
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    validator = jsonschema.Draft202012Validator(schema)
+def pack_problems() -> list[Problem]:
+    """Every problem of every pack under rules/ (loaded once per process, then cached)."""
     return [
-        f"{'/'.join(str(p) for p in error.absolute_path) or '(top)'}: {error.message}"
-        for error in sorted(validator.iter_errors(raw), key=lambda e: list(map(str, e.absolute_path)))
+        p for kind in available_packs() if not isinstance(found := _loaded(kind), RulePack) for p in found
     ]
 
 
-def _kind_problems(raw: Mapping[str, Any], kind: str) -> list[str]:
+def load_pack(kind: str) -> RulePack:
+    found = _loaded(kind)
+    if not isinstance(found, RulePack):
+        raise RulePackError("\n".join(map(str, found)))
+    return found
+
+
+def read_pack(path: Path, kind: str) -> RulePack | list[Problem]:
+    """The pack of `kind` in the file at `path`, or its problems."""
+    loaded = load_file(path)
+    if not isinstance(loaded, Document):
+        return loaded
+    problems = _schema_problems(loaded)
+    if not problems:
+        problems = _kind_problems(loaded, kind) + _template_problems(loaded)
+    return problems or _pack(loaded)
+
+
+@functools.cache
+def _validator() -> Any:
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    # $refs inlined: resolving them costs more than the rest of loading the packs.
+    return StrictValidator(inline_refs({k: v for k, v in schema.items() if k != "$defs"}, schema["$defs"]))
+
+
+def _schema_problems(doc: Document) -> list[Problem]:
+    return [
+        problem
+        for error in _validator().iter_errors(doc.data)
+        for problem in located_schema_problems(doc, error, group="pack")
+    ]
+
+
+def _kind_problems(doc: Document, kind: str) -> list[Problem]:
+    raw = doc.data
     if raw["kind"] != kind or kind not in KINDS:
-        return [f"kind {raw['kind']!r} does not match the file name {kind!r} or no such kind exists"]
-    known = KINDS[kind].threshold_defaults
-    problems = [
-        f"alerts/{index}/threshold: {alert['threshold']!r} is not a threshold of kind {kind} "
-        f"(one of {', '.join(sorted(known))})"
-        for index, alert in enumerate(raw["alerts"])
-        if "threshold" in alert and alert["threshold"] not in known
-    ]
-    names = [alert["alert"] for alert in raw["alerts"]]
-    problems += [
-        f"alert {name!r} appears more than once" for name in sorted({n for n in names if names.count(n) > 1})
-    ]
+        return [
+            Problem(
+                doc.value_location(("kind",)),
+                f"kind {shown(raw['kind'])} does not match the file name {kind!r} or no such kind exists",
+                f"registered kinds: {', '.join(sorted(KINDS))}",
+                check="pack/kind",
+            )
+        ]
+    known = sorted(KINDS[kind].threshold_defaults)
+    problems: list[Problem] = []
+    first: dict[str, Location] = {}
+    for index, alert in enumerate(raw["alerts"]):
+        threshold = alert.get("threshold")
+        if threshold is not None and threshold not in known:
+            close = difflib.get_close_matches(threshold, known, n=1)
+            problems.append(
+                Problem(
+                    doc.value_location(("alerts", index, "threshold")),
+                    f"alert {shown(alert['alert'])}: {shown(threshold)} is not a threshold of kind {kind}",
+                    (f"did you mean {close[0]!r}? " if close else "") + f"its thresholds: {', '.join(known)}",
+                    check="pack/unknown-threshold",
+                )
+            )
+        here = doc.value_location(("alerts", index, "alert"))
+        if alert["alert"] in first:
+            problems.append(
+                Problem(
+                    here,
+                    f"alert {shown(alert['alert'])} appears more than once",
+                    f"first at {first[alert['alert']]}",
+                    check="pack/duplicate-alert",
+                )
+            )
+        else:
+            first[alert["alert"]] = here
     return problems
 
 
-def _pack(raw: Mapping[str, Any]) -> RulePack:
+def _strings(alert: Mapping[str, Any]) -> Iterator[tuple[NodePath, str]]:
+    """The fields the generator substitutes `${name}` in, by path inside the alert."""
+    for field in ("expr", "summary", "description"):
+        yield (field,), alert[field]
+    for name, value in alert.get("labels", {}).items():
+        yield ("labels", name), value
+
+
+def _template_problems(doc: Document) -> list[Problem]:
+    """What the generator would otherwise fail on: placeholders it does not fill, annotation
+    templates outside the subset rule tests can expand, test values that are not arithmetic."""
+    problems: list[Problem] = []
+    for index, alert in enumerate(doc.data["alerts"]):
+        at: NodePath = ("alerts", index)
+        name = shown(alert["alert"])
+        if alert.get("per_domain", False):
+            variables: tuple[str, ...] = DOMAIN_VARIABLES
+            scope = "a per_domain alert"
+        elif "threshold" in alert:
+            variables, scope = THRESHOLD_VARIABLES, "an alert with a threshold"
+        else:
+            variables, scope = (), "an alert without threshold or per_domain"
+        for path, text in _strings(alert):
+            problems += [
+                Problem(
+                    doc.value_location((*at, *path)),
+                    f"alert {name}: placeholder ${{{used}}} is not filled in {scope}",
+                    f"allowed here: {', '.join(f'${{{v}}}' for v in variables) or 'none'}",
+                    check="pack/placeholder",
+                )
+                for used in PLACEHOLDER.findall(text)
+                if used not in variables
+            ]
+        for field in ("summary", "description"):
+            try:
+                expand(PLACEHOLDER.sub("1", alert[field]), {}, 1.0)
+            except UnsupportedTemplate as error:
+                problems.append(
+                    Problem(doc.value_location((*at, field)), f"alert {name}: {error}", check="pack/template")
+                )
+        problems += _test_problems(doc, at, alert)
+    return problems
+
+
+def _test_problems(doc: Document, at: NodePath, alert: Mapping[str, Any]) -> list[Problem]:
+    test = alert["test"]
+    name = shown(alert["alert"])
+    per_domain = alert.get("per_domain", False)
+    names = ("threshold",) if "threshold" in alert and not per_domain else ()
+    problems: list[Problem] = []
+
+    def arithmetic(path: NodePath, expression: str, allowed: tuple[str, ...]) -> None:
+        try:
+            evaluate(expression, dict.fromkeys(allowed, 1.5))
+        except ZeroDivisionError:
+            pass
+        except ValueError as error:
+            problems.append(
+                Problem(
+                    doc.value_location((*at, "test", *path)),
+                    f"alert {name}: test {'.'.join(map(str, path))}: {error}",
+                    f"arithmetic on numbers{''.join(f', {n}' for n in allowed)}",
+                    check="pack/test-value",
+                )
+            )
+
+    if test["firing"] == "absent":
+        if not per_domain:
+            problems.append(
+                Problem(
+                    doc.value_location((*at, "test", "firing")),
+                    f"alert {name}: firing: absent is for per_domain (absent()) alerts only",
+                    check="pack/test-value",
+                )
+            )
+    else:
+        arithmetic(("firing",), str(test["firing"]), names)
+    arithmetic(("quiet",), str(test["quiet"]), names)
+    for index, series in enumerate(test["series"]):
+        values = series["values"]
+        cases = values.items() if isinstance(values, dict) else [("", values)]
+        for case, text in cases:
+            path: NodePath = ("series", index, "values", case) if case else ("series", index, "values")
+            for expression in PLACEHOLDER.findall(text):
+                arithmetic(path, expression, (*names, "value", "n"))
+    return problems
+
+
+def _fields(doc: Document, at: NodePath, item: Mapping[str, Any]) -> dict[str, Location]:
+    return {field: doc.value_location((*at, field)) for field in item}
+
+
+def _pack(doc: Document) -> RulePack:
+    raw = doc.data
     return RulePack(
         kind=raw["kind"],
         recording_rules=tuple(
-            RecordingTemplate(r["record"], r["expr"], r.get("labels", {})) for r in raw["recording_rules"]
+            RecordingTemplate(
+                r["record"],
+                r["expr"],
+                r.get("labels", {}),
+                doc.location(("recording_rules", index)),
+                _fields(doc, ("recording_rules", index), r),
+            )
+            for index, r in enumerate(raw["recording_rules"])
         ),
-        alerts=tuple(_alert(a) for a in raw["alerts"]),
+        alerts=tuple(_alert(doc, index, a) for index, a in enumerate(raw["alerts"])),
     )
 
 
-def _alert(raw: Mapping[str, Any]) -> AlertTemplate:
+def _alert(doc: Document, index: int, raw: Mapping[str, Any]) -> AlertTemplate:
     test = raw["test"]
     series = tuple(
         SeriesTemplate(
@@ -155,4 +359,6 @@ def _alert(raw: Mapping[str, Any]) -> AlertTemplate:
             added_labels=test.get("added_labels", {}),
             eval_minutes=test.get("eval_minutes"),
         ),
+        location=doc.location(("alerts", index)),
+        fields=_fields(doc, ("alerts", index), raw),
     )

@@ -9,6 +9,7 @@ scan of every rendered artifact before `mac generate` writes.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from typing import Any
 
 from monitoring.artifacts import Artifact
 from monitoring.inventory.loader import Document, NodePath, field_name
-from monitoring.problems import Problem
+from monitoring.problems import Location, Problem
 
 _BY_FILE = (
     "secrets are copied into generated files: put it in a file and give the file's path in a *_file field"
@@ -229,6 +230,7 @@ def _document_problems(doc: Document) -> Iterator[tuple[str, Problem]]:
                 f"{field_name(path)}: {found.what} ({redact(found.secret)});"
                 " secrets must not be in the inventory",
                 found.hint,
+                "secrets/inline-secret",
             ),
         )
 
@@ -248,7 +250,9 @@ def refuse_secrets(documents: list[Document], problems: list[Problem]) -> list[P
         return text
 
     others = [
-        Problem(p.location, scrub(p.message), scrub(p.hint)) for p in problems if p.location not in where
+        dataclasses.replace(p, message=scrub(p.message), hint=scrub(p.hint))
+        for p in problems
+        if p.location not in where
     ]
     return others + [problem for _, problem in found]
 
@@ -283,13 +287,18 @@ def text_findings(data: bytes) -> list[Finding]:
     return sorted(found, key=lambda f: f.offset)
 
 
-def check_artifact_secrets(artifact: Artifact) -> list[str]:
+def check_artifact_secrets(artifact: Artifact) -> list[Problem]:
     """The output scan: a finding stops `mac generate` before anything is written."""
     data = artifact.render()
     by_line: dict[int, Finding] = {}
     for found in text_findings(data):
         by_line.setdefault(data.count(_NEWLINE, 0, found.offset) + 1, found)
     return [
-        f"{artifact.path}:{line}: {f.what} ({redact(f.secret)}) would be written; {f.hint}"
+        Problem(
+            Location(artifact.path, line),
+            f"{f.what} ({redact(f.secret)}) would be written",
+            f.hint,
+            "secrets/output-secret",
+        )
         for line, f in by_line.items()
     ]

@@ -8,7 +8,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from servers import free_port, http_get, spawn, wait_for
+
+from tests.servers import free_port, http_get, spawn, wait_for
 
 
 @dataclass(frozen=True)

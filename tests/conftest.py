@@ -8,12 +8,7 @@ from pathlib import Path
 
 import pytest
 
-# The repository root, so `monitoring` and `tests.servers` import from a checkout without `pip install -e .`.
-_REPO_ROOT = str(Path(__file__).resolve().parent.parent)
-if _REPO_ROOT not in sys.path:
-    sys.path.insert(0, _REPO_ROOT)
-
-from tests.servers import (  # noqa: E402
+from tests.servers import (
     MYSQLD_EXPORTER_FLAGS,
     MariaDB,
     MysqldExporter,
@@ -26,6 +21,22 @@ from tests.servers import (  # noqa: E402
     RedisServer,
     ServerPool,
 )
+
+TESTS = Path(__file__).resolve().parent
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """A test helper imported under a second name (`servers` beside `tests.servers`) is a second
+    copy with its own state: refuse the run."""
+    twice = sorted(
+        name
+        for name, module in list(sys.modules.items())
+        if not name.startswith("tests")
+        and (file := getattr(module, "__file__", None))
+        and Path(file).resolve().parent == TESTS
+    )
+    if twice:
+        raise pytest.UsageError(f"test modules imported outside the tests package: {', '.join(twice)}")
 
 
 @pytest.fixture(scope="session")

@@ -54,7 +54,7 @@ def _decode(body: bytes, content_type: str) -> Any:
     if not body:
         return {}
     if "cbor" in content_type:
-        return RpcV2CBORParser().parse_data_item(io.BufferedReader(io.BytesIO(body)))  # type: ignore[arg-type]
+        return RpcV2CBORParser().parse_data_item(io.BufferedReader(io.BytesIO(body)))
     return json.loads(body)
 
 
@@ -208,6 +208,7 @@ class FaultProxy:
                     else:
                         self._error(400, *fault, content_type)
                     return
+                assert proxy.upstream.hostname is not None
                 connection = http.client.HTTPConnection(
                     proxy.upstream.hostname, proxy.upstream.port, timeout=60
                 )

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
+from monitoring.artifacts import Artifact
+
 REPO = Path(__file__).resolve().parents[1]
+GENERATED = REPO / "generated"
 MAC = [sys.executable, "-m", "cli"]
 
 
@@ -15,16 +20,38 @@ def update_golden() -> bool:
     return os.environ.get("UPDATE_GOLDEN") == "1"
 
 
-def assert_golden(path: Path, actual: str) -> None:
-    """Compare with a committed golden file; UPDATE_GOLDEN=1 rewrites it instead."""
+def assert_golden(path: Path, actual: str | bytes) -> None:
+    """Compare with a committed golden file; UPDATE_GOLDEN=1 rewrites it instead. Generated files
+    are compared as bytes (Artifact.render(), what the writer writes), messages as text."""
+    data = actual if isinstance(actual, bytes) else actual.encode("utf-8")
     if update_golden():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(actual, encoding="utf-8")
+        path.write_bytes(data)
         return
     assert path.exists(), f"missing golden {path}; run with UPDATE_GOLDEN=1 to create it"
-    expected = path.read_text(encoding="utf-8")
-    assert actual == expected, f"{path} differs; if the change is intended, rerun with UPDATE_GOLDEN=1"
+    assert path.read_bytes() == data, f"{path} differs; if the change is intended, rerun with UPDATE_GOLDEN=1"
 
 
 def run_mac(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*MAC, *args], cwd=cwd, capture_output=True, text=True, timeout=120, check=False)
+
+
+@functools.cache
+def _regenerate() -> None:
+    """generated/ rewritten whole by `mac generate`'s own pipeline and writer, once per session."""
+    from monitoring.pipeline import build_artifacts
+    from monitoring.writer import write_tree
+
+    write_tree([a for family in build_artifacts(REPO / "inventory").values() for a in family], GENERATED)
+
+
+def assert_generated(artifacts: Sequence[Artifact]) -> None:
+    """The artifacts are in generated/ as `mac generate` writes them, compared by the writer's
+    `--check`; UPDATE_GOLDEN=1 regenerates generated/ first (never a file at a time)."""
+    from monitoring.writer import compare_tree
+
+    if update_golden():
+        _regenerate()
+    staleness = compare_tree(list(artifacts), GENERATED)
+    stale = [*staleness.missing, *staleness.changed]
+    assert not stale, f"generated/ is stale ({', '.join(stale)}): run `make generate` or UPDATE_GOLDEN=1"

@@ -8,17 +8,17 @@ import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Literal
 
 import boto3
 import pytest
-from aws_fixtures import MotoServer, moto, moto_server  # noqa: F401 (fixtures)
 from click.testing import CliRunner, Result
-from fault_proxy import FaultProxy
-from helpers import REPO
-from servers import free_port
 
 from cli.main import cli
+from tests.aws_fixtures import MotoServer, moto, moto_server  # noqa: F401 (fixtures)
+from tests.fault_proxy import FaultProxy
+from tests.helpers import REPO
+from tests.servers import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -30,9 +30,43 @@ def mac(*args: str | Path) -> Result:
     return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
 
 
+class _Generated:
+    """`mac generate` output per inventory folder, made once per module: plan and apply read it."""
+
+    root: Path | None = None
+    folders: ClassVar[dict[Path, Path]] = {}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def generated_root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    _Generated.root = tmp_path_factory.mktemp("generated")
+    yield
+    _Generated.root = None
+    _Generated.folders.clear()
+
+
+def generated(inventory: Path) -> Path:
+    if inventory not in _Generated.folders:
+        assert _Generated.root is not None
+        out = _Generated.root / str(len(_Generated.folders))
+        result = mac("generate", "-i", inventory, "-o", out, "--quiet")
+        assert result.exit_code == 0, result.output
+        _Generated.folders[inventory] = out
+    return _Generated.folders[inventory]
+
+
 def plan(inventory: Path, endpoint: str, *extra: str) -> Result:
     return mac(
-        "plan", "cloudwatch", "-i", inventory, "--endpoint-url", endpoint, "--detailed-exitcode", *extra
+        "plan",
+        "cloudwatch",
+        "-i",
+        inventory,
+        "-o",
+        generated(inventory),
+        "--endpoint-url",
+        endpoint,
+        "--detailed-exitcode",
+        *extra,
     )
 
 
@@ -42,6 +76,8 @@ def apply(inventory: Path, endpoint: str, *extra: str) -> Result:
         "cloudwatch",
         "-i",
         inventory,
+        "-o",
+        generated(inventory),
         "--endpoint-url",
         endpoint,
         "--yes",
@@ -51,7 +87,7 @@ def apply(inventory: Path, endpoint: str, *extra: str) -> Result:
     )
 
 
-def aws(service: str, endpoint: str) -> Any:
+def aws(service: Literal["cloudwatch", "logs"], endpoint: str) -> Any:
     return boto3.client(service, endpoint_url=endpoint, region_name="us-east-1")
 
 
@@ -228,7 +264,10 @@ def test_an_unowned_alarm_with_a_wanted_name_is_a_conflict_not_overwritten(moto:
     assert tags(moto.url, taken) == {}
 
     # Nothing else to do, but the conflict stands: plan and apply still exit 1, and say why.
-    for result in (plan(FLEET, moto.url), mac("plan", "cloudwatch", "-i", FLEET, "--endpoint-url", moto.url)):
+    without_detailed_exitcode = mac(
+        "plan", "cloudwatch", "-i", FLEET, "-o", generated(FLEET), "--endpoint-url", moto.url
+    )
+    for result in (plan(FLEET, moto.url), without_detailed_exitcode):
         assert result.exit_code == 1, result.output
         assert result.output.rstrip().endswith(
             "No changes to apply. 1 conflicts: alarms with these names exist and are not owned by this "
@@ -461,7 +500,9 @@ def test_tags_are_read_in_bulk_and_per_alarm_only_where_the_bulk_answer_has_none
 def test_unreachable_aws_exits_3_with_one_line_and_no_traceback(moto: MotoServer) -> None:  # noqa: F811
     closed = f"http://127.0.0.1:{free_port()}"
     for extra in (["plan", "cloudwatch"], ["apply", "cloudwatch", "--yes"]):
-        result = mac(*extra, "-i", FLEET, "--endpoint-url", closed, "--max-attempts", "2")
+        result = mac(
+            *extra, "-i", FLEET, "-o", generated(FLEET), "--endpoint-url", closed, "--max-attempts", "2"
+        )
         assert result.exit_code == 3, result.output
         assert result.stderr.startswith(f"cannot reach AWS at {closed}: ")
         assert "(2 attempts)" in result.stderr

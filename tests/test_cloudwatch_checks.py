@@ -42,6 +42,7 @@ def _without(*names: str) -> dict[str, Any]:
 def botocore_report(service: str, operation: str, parameters: dict[str, Any]) -> list[str]:
     """What the check did before it was compiled: ParamValidator, then the top-level enums."""
     shape = botocore.session.get_session().get_service_model(service).operation_model(operation).input_shape
+    assert shape is not None
     errors = ParamValidator().validate(parameters, shape)
     lines = str(errors.generate_report()).splitlines() if errors.has_errors() else []
     for name, member in shape.members.items():

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import copy
 from pathlib import Path
+from typing import Any
 
 import pytest
-from helpers import REPO, assert_golden
 
 from monitoring.artifacts import Artifact
 from monitoring.aws.checks import alarm_problems, check_cloudwatch
 from monitoring.checks import check_artifacts
 from monitoring.generate.cloudwatch import ALARMS_PATH, RETENTION_PATH, cloudwatch_config, desired_alarms
 from monitoring.inventory.build import load_inventory
+from tests.helpers import REPO, assert_generated
 
 FLEET = REPO / "tests/fixtures/cloudwatch/inventory"
 
@@ -23,8 +24,7 @@ def fleet_alarms() -> dict[str, dict[str, object]]:
 
 
 def test_generated_cloudwatch_matches_golden_files() -> None:
-    for artifact in cloudwatch_config(load_inventory(REPO / "inventory")):
-        assert_golden(REPO / "generated" / artifact.path, artifact.render().decode())
+    assert_generated(cloudwatch_config(load_inventory(REPO / "inventory")))
 
 
 def test_every_generated_parameter_set_passes_the_botocore_model_checks() -> None:
@@ -33,7 +33,9 @@ def test_every_generated_parameter_set_passes_the_botocore_model_checks() -> Non
     assert check_artifacts(artifacts) == []
 
 
-def test_msk_uses_dimension_names_with_spaces_and_sums_controller_metrics(fleet_alarms: dict) -> None:
+def test_msk_uses_dimension_names_with_spaces_and_sums_controller_metrics(
+    fleet_alarms: dict[str, Any],
+) -> None:
     controller = fleet_alarms["acme/test/kafka/events/no-active-controller"]
     assert controller["Dimensions"] == [{"Name": "Cluster Name", "Value": "acme-events"}]
     assert controller["Statistic"] == "Sum"
@@ -45,7 +47,9 @@ def test_msk_uses_dimension_names_with_spaces_and_sums_controller_metrics(fleet_
     ]
 
 
-def test_elasticache_alarms_are_per_node_and_opensearch_carries_the_client_id(fleet_alarms: dict) -> None:
+def test_elasticache_alarms_are_per_node_and_opensearch_carries_the_client_id(
+    fleet_alarms: dict[str, Any],
+) -> None:
     nodes = {
         a["Dimensions"][0]["Value"] for a in fleet_alarms.values() if a["Namespace"] == "AWS/ElastiCache"
     }
@@ -57,7 +61,7 @@ def test_elasticache_alarms_are_per_node_and_opensearch_carries_the_client_id(fl
     ]
 
 
-def test_status_checks_come_from_the_auto_scaling_group(fleet_alarms: dict) -> None:
+def test_status_checks_come_from_the_auto_scaling_group(fleet_alarms: dict[str, Any]) -> None:
     status = fleet_alarms["acme/test/node/ec2-web/acme-web-asg/status-check-failed"]
     assert status["Dimensions"] == [{"Name": "AutoScalingGroupName", "Value": "acme-web-asg"}]
     assert status["AlarmActions"] == ["arn:aws:sns:us-east-1:123456789012:acme-shop-critical"]
@@ -89,22 +93,27 @@ def test_only_mysql_services_publishing_slow_logs_get_named_log_groups() -> None
         ({"Threshold": "80"}, "Invalid type for parameter Threshold"),
     ],
 )
-def test_a_bad_parameter_set_is_caught(fleet_alarms: dict, change: dict, expected: str) -> None:
+def test_a_bad_parameter_set_is_caught(
+    fleet_alarms: dict[str, Any], change: dict[str, Any], expected: str
+) -> None:
     parameters = {**copy.deepcopy(fleet_alarms["acme/test/mysql/orders-db/cpu-high"]), **change}
     problems = alarm_problems("acme/test/mysql/orders-db/cpu-high", parameters)
-    assert any(expected in problem for problem in problems), problems
+    assert any(expected in message for _check, message in problems), problems
 
 
-def test_average_of_a_controller_metric_is_rejected(fleet_alarms: dict) -> None:
+def test_average_of_a_controller_metric_is_rejected(fleet_alarms: dict[str, Any]) -> None:
     parameters = {**fleet_alarms["acme/test/kafka/events/offline-partitions"], "Statistic": "Average"}
     assert alarm_problems("acme/test/kafka/events/offline-partitions", parameters) == [
-        "OfflinePartitionsCount is a controller metric: never use Average"
+        (
+            "cloudwatch/controller-statistic",
+            "OfflinePartitionsCount is a controller metric: never use Average",
+        )
     ]
 
 
 def test_a_retention_outside_cloudwatchs_list_is_rejected_with_the_allowed_days() -> None:
     document = {"default_days": 90, "rules": [], "log_groups": {"/aws/rds/instance/x/slowquery": 45}}
-    assert check_cloudwatch(Artifact(RETENTION_PATH, document, "json")) == [
+    assert [str(p) for p in check_cloudwatch(Artifact(RETENTION_PATH, document, "json"))] == [
         f"{RETENTION_PATH}: /aws/rds/instance/x/slowquery: 45 is not a retention CloudWatch Logs accepts; "
         "allowed days: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, "
         "2557, 2922, 3288, 3653"

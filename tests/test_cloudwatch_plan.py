@@ -4,25 +4,32 @@ from __future__ import annotations
 
 import copy
 import io
+import json
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError, ReadTimeoutError
-from helpers import REPO
+from click.testing import CliRunner, Result
 
+from cli.main import cli
 from monitoring.aws.apply import Progress
 from monitoring.aws.calls import AwsUnreachable, Backoff, RateLimiter
 from monitoring.aws.live import LiveAlarm, LiveLogGroup
 from monitoring.aws.plan import GB, MS_PER_DAY, Plan, compute_plan, expiring_bytes, prune_refusal
 from monitoring.aws.render import plan_document, render_text
-from monitoring.aws.retention import retention_policy
-from monitoring.generate.cloudwatch import desired_alarms
+from monitoring.aws.retention import retention_document, retention_policy
+from monitoring.aws.reviewed import retention_from_document
+from monitoring.generate.cloudwatch import ALARMS_PATH, desired_alarms
 from monitoring.inventory.build import load_inventory
 from monitoring.model import Inventory
 from monitoring.problems import InputError
+from tests.helpers import REPO
+from tests.servers import free_port
 
+FLEET = REPO / "tests/fixtures/cloudwatch/inventory"
 NOW_MS = 400 * MS_PER_DAY
 CPU = "acme/test/mysql/orders-db/cpu-high"
 
@@ -384,3 +391,52 @@ def test_inventory_id_defaults_to_organization_and_environment_and_is_checked(tm
     )
     with pytest.raises(InputError, match="'Acme//x' is not an inventory id"):
         load_inventory(folder)
+
+
+def test_the_retention_document_reads_back_as_the_policy_it_was_written_from(fleet: Inventory) -> None:
+    policy = retention_policy(fleet)
+    document = json.loads(json.dumps(retention_document(policy)))
+    read = retention_from_document(document)
+    assert (read.log_groups, read.default_days, read.claimed_prefixes) == (
+        policy.log_groups,
+        policy.default_days,
+        policy.claimed_prefixes,
+    )
+    assert [(r.pattern, r.days, r.description, r.allow_shorten) for r in read.rules] == [
+        (r.pattern, r.days, r.description, r.allow_shorten) for r in policy.rules
+    ]
+
+
+def plan_cli(inventory: Path, out: Path) -> Result:
+    # A closed port: a plan that got as far as AWS would exit 3, not 2.
+    closed = f"http://127.0.0.1:{free_port()}"
+    args = ["plan", "cloudwatch", "-i", str(inventory), "-o", str(out), "--endpoint-url", closed]
+    return CliRunner().invoke(cli, args, catch_exceptions=False)
+
+
+def test_plan_refuses_a_generated_folder_that_is_stale_missing_or_edited(tmp_path: Path) -> None:
+    out = tmp_path / "generated"
+    assert CliRunner().invoke(cli, ["generate", "-i", str(FLEET), "-o", str(out), "-q"]).exit_code == 0
+    changed = tmp_path / "inventory"
+    shutil.copytree(FLEET, changed)
+    text = (changed / "fleet.yaml").read_text()
+    (changed / "fleet.yaml").write_text(text.replace("  environment: test\n", "  environment: staging\n"))
+
+    stale = plan_cli(changed, out)
+    assert stale.exit_code == 2, stale.output
+    assert stale.stderr == (
+        f"error: {out / 'cloudwatch'} does not match the inventory (changed: {out / ALARMS_PATH}): "
+        f"run `mac generate -o {out}`, review the difference, then plan again\n"
+    )
+
+    missing = plan_cli(FLEET, tmp_path / "nothing")
+    assert missing.exit_code == 2
+    assert f"(missing: {tmp_path / 'nothing' / ALARMS_PATH}; missing: " in missing.stderr
+
+    alarms = out / ALARMS_PATH
+    reviewed = alarms.read_text()
+    assert '"Threshold": 80.0' in reviewed
+    alarms.write_text(reviewed.replace('"Threshold": 80.0', '"Threshold": 99.0', 1))
+    edited = plan_cli(FLEET, out)
+    assert edited.exit_code == 2
+    assert f"(changed: {alarms})" in edited.stderr

@@ -14,7 +14,7 @@ from monitoring.generate.prometheus import prometheus_config
 from monitoring.inventory.build import load_inventory
 from monitoring.pipeline import build_artifacts
 from monitoring.writer import OutputWriteError, compare_tree, write_tree
-from tests.helpers import REPO, assert_golden, update_golden
+from tests.helpers import REPO, assert_generated, assert_golden
 
 GOLDEN = REPO / "tests" / "golden"
 VALID = REPO / "tests" / "fixtures" / "inventory" / "valid"
@@ -23,10 +23,8 @@ VALID = REPO / "tests" / "fixtures" / "inventory" / "valid"
 def test_bundled_output_matches_committed_generated_tree() -> None:
     """generated/ is the bundled inventory's golden; `make generate` or UPDATE_GOLDEN=1 refreshes it."""
     artifacts = [a for family in build_artifacts(REPO / "inventory").values() for a in family]
-    if update_golden():
-        write_tree(artifacts, REPO / "generated")
-    staleness = compare_tree(artifacts, REPO / "generated")
-    assert not staleness.stale, staleness
+    assert_generated(artifacts)
+    assert compare_tree(artifacts, REPO / "generated").extra == ()
 
 
 def test_every_target_carries_the_standard_labels() -> None:
@@ -47,7 +45,7 @@ def test_no_secret_or_credential_inlined() -> None:
 
 def test_minimal_prometheus_golden() -> None:
     [artifact] = prometheus_config(load_inventory(VALID / "split-over-files"))
-    assert_golden(GOLDEN / "split-over-files" / "prometheus.yml", artifact.render().decode())
+    assert_golden(GOLDEN / "split-over-files" / "prometheus.yml", artifact.render())
 
 
 def test_shards_split_targets_with_hashmod(tmp_path: Path) -> None:
@@ -68,7 +66,7 @@ def test_shards_split_targets_with_hashmod(tmp_path: Path) -> None:
                 "action": "hashmod",
             }
             assert keep == {"source_labels": ["__tmp_shard"], "regex": str(shard), "action": "keep"}
-    assert_golden(GOLDEN / "split-over-files" / "shard-1.prometheus.yml", artifacts[1].render().decode())
+    assert_golden(GOLDEN / "split-over-files" / "shard-1.prometheus.yml", artifacts[1].render())
 
 
 def test_check_flags_stale_output_and_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -82,8 +80,8 @@ def test_check_flags_stale_output_and_writes_nothing(tmp_path: Path, monkeypatch
     (tmp_path / "generated" / "stray.yml").write_text("x: 1\n")
     result = runner.invoke(cli, ["generate", "--check"])
     assert result.exit_code == 1
-    assert "changed: generated/prometheus/prometheus.yml" in result.output
-    assert "not generated: generated/stray.yml" in result.output
+    assert "generated/prometheus/prometheus.yml: error: changed: " in result.output
+    assert "generated/stray.yml: error: not generated: " in result.output
     assert config.read_text().endswith("# hand edit\n")
 
 

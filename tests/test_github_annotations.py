@@ -34,7 +34,12 @@ def test_validate_escapes_a_hostile_file_name(tmp_path: Path) -> None:
     result = run_mac("validate", "--inventory", ".", "--format", "github", cwd=tmp_path)
     assert result.returncode == 2, result.stderr
     [line] = result.stdout.splitlines()
-    assert _properties(line) == {"file": "x%2Cline=99%3A%3Ay.yaml", "line": "11", "col": "15"}
+    assert _properties(line) == {
+        "file": "x%2Cline=99%3A%3Ay.yaml",
+        "line": "11",
+        "col": "15",
+        "title": "inventory/unknown-receiver",
+    }
 
 
 def test_validate_escapes_a_newline_in_a_file_name(tmp_path: Path) -> None:

@@ -23,10 +23,19 @@ from monitoring.grafana_checks import (
     check_dashboard,
     lint_dashboards,
     metric_names,
+    recorded_in,
     render_query,
 )
 from monitoring.model import Datasource, Settings
 from tests.helpers import REPO
+
+RECORDED = ("service:redis_keyspace_hit_ratio:rate5m", "service:redis_keys_without_ttl:sum")
+# The rule file of the run the boards are checked in: what it records, boards may query.
+RULES = Artifact(
+    "prometheus/rules/redis.rules.yml",
+    {"groups": [{"name": "redis", "rules": [{"record": name, "expr": "vector(1)"} for name in RECORDED]}]},
+    "yaml",
+)
 
 SETTINGS = Settings(
     organization="acme",
@@ -74,7 +83,8 @@ def _board() -> dict[str, Any]:
 
 
 def _findings(board: dict[str, Any]) -> list[str]:
-    return check_dashboard(Artifact("grafana/dashboards/fleet/acme-checks.json", board, "json"))
+    artifact = Artifact("grafana/dashboards/fleet/acme-checks.json", board, "json")
+    return [str(p) for p in check_dashboard(artifact, [RULES])]
 
 
 def _panel(board: dict[str, Any], title: str) -> dict[str, Any]:
@@ -184,7 +194,8 @@ def test_findings_point_at_the_panel_line() -> None:
         for n, text in enumerate(artifact.render().decode().splitlines(), 1)
         if '"title": "Commands"' in text
     )
-    assert check_dashboard(artifact)[0].startswith(f"grafana/dashboards/fleet/acme-checks.json:{line}:")
+    findings = check_dashboard(artifact, [RULES])
+    assert str(findings[0]).startswith(f"grafana/dashboards/fleet/acme-checks.json:{line}:")
 
 
 def test_render_query_substitutes_grafana_variables() -> None:
@@ -202,6 +213,8 @@ def _write_tree(root: Path, board: dict[str, Any], datasources: list[dict[str, s
     provisioning = root / "grafana" / "provisioning" / "datasources"
     provisioning.mkdir(parents=True)
     (provisioning / "datasources.yaml").write_text(json.dumps({"apiVersion": 1, "datasources": datasources}))
+    (root / RULES.path).parent.mkdir(parents=True)
+    (root / RULES.path).write_bytes(RULES.render())
     return path
 
 
@@ -224,7 +237,7 @@ def test_lint_reports_bad_json_and_duplicate_uids(tmp_path: Path) -> None:
     first, second = tmp_path / "a.json", tmp_path / "b.json"
     for path in (first, second):
         path.write_text(json.dumps(_board(), indent=2))
-    [duplicate] = lint_dashboards([first, second])
+    [duplicate] = [p for p in lint_dashboards([first, second]) if "also used by" in p.message]
     assert "uid 'acme-checks' also used by" in duplicate.message
 
 
@@ -241,6 +254,26 @@ def test_prometheus_and_rule_series_are_known(name: str) -> None:
     assert _findings(board) == []
 
 
+def test_a_series_the_run_does_not_record_is_unknown() -> None:
+    """Known series come from the run's rule files, not the packs: without a redis rule file
+    (no redis service), a board querying a redis recording rule shows no data."""
+    board = _board()
+    _panel(board, "Up")["targets"][0]["expr"] = RECORDED[1]
+    artifact = Artifact("grafana/dashboards/fleet/acme-checks.json", board, "json")
+    assert check_dashboard(artifact, [RULES]) == []
+    findings = check_dashboard(artifact, [])
+    assert len(findings) == 2
+    assert all("is not a recording rule we generate" in str(f) for f in findings)
+
+
+def test_lint_reads_the_rule_files_next_to_the_boards(tmp_path: Path) -> None:
+    path = _write_tree(tmp_path, _board(), [{"uid": "prom-main", "name": "Prometheus", "type": "prometheus"}])
+    assert lint_dashboards([path]) == []
+    (tmp_path / RULES.path).unlink()
+    recorded_in.cache_clear()
+    assert {RECORDED[0]} <= {m for p in lint_dashboards([path]) for m in RECORDED if m in p.message}
+
+
 def test_mac_lint_dashboards_exit_codes(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
@@ -249,11 +282,18 @@ def test_mac_lint_dashboards_exit_codes(tmp_path: Path) -> None:
     runner = CliRunner()
     clean = runner.invoke(cli, ["lint", "--dashboards", "--out", str(REPO / "generated")])
     assert clean.exit_code == 0, clean.output
-    assert "0 findings in" in clean.output
+    assert clean.output == ""
     board = _board()
     _panel(board, "Up")["targets"][0]["expr"] = "redis_up_typo"
     path = _write_tree(tmp_path, board, [{"uid": "prom-main", "name": "Prometheus", "type": "prometheus"}])
     found = runner.invoke(cli, ["lint", "--dashboards", str(path)])
     assert found.exit_code == 1
     assert "metric 'redis_up_typo'" in found.output
+    assert "[grafana/unknown-metric]" in found.output
+    assert (
+        runner.invoke(
+            cli, ["lint", "--dashboards", "--disable", "grafana/unknown-metric", str(path)]
+        ).exit_code
+        == 0
+    )
     assert runner.invoke(cli, ["lint", "--dashboards", "--out", str(tmp_path / "empty")]).exit_code == 2

@@ -14,12 +14,13 @@ import yaml
 from dashboards import FLEET_BOARDS, Board, build_boards
 from monitoring.artifacts import Artifact
 from monitoring.generate.grafana import DASHBOARDS_ROOT, dashboard_json, grafana_config
+from monitoring.generate.rules import rule_files
 from monitoring.grafana_checks import check_dashboard
 from monitoring.inventory.build import load_inventory
 from monitoring.kinds import KINDS
 from monitoring.model import Inventory
 from monitoring.naming import GRAFANA_UID_MAX, kind_dashboard_uid
-from tests.helpers import REPO, assert_golden
+from tests.helpers import REPO, assert_generated
 
 GENERATED = REPO / "generated"
 
@@ -48,8 +49,7 @@ def _panels(board: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 def test_bundled_boards_and_provisioning_match_the_committed_files(artifacts: list[Artifact]) -> None:
     """The committed generated/grafana is the golden; UPDATE_GOLDEN=1 rewrites it."""
-    for artifact in artifacts:
-        assert_golden(GENERATED / artifact.path, artifact.render().decode())
+    assert_generated(artifacts)
     committed = {
         p.relative_to(GENERATED).as_posix() for p in (GENERATED / "grafana").rglob("*") if p.is_file()
     }
@@ -78,10 +78,11 @@ def test_uids_are_unique_short_and_name_the_file(artifacts: list[Artifact]) -> N
         assert artifact.path.endswith(f"/{artifact.data['uid']}.json")
 
 
-def test_every_board_passes_the_dashboard_checks(artifacts: list[Artifact]) -> None:
+def test_every_board_passes_the_dashboard_checks(inventory: Inventory, artifacts: list[Artifact]) -> None:
+    run = [*artifacts, *rule_files(inventory)]
     for artifact in artifacts:
         if artifact.path.startswith("grafana/dashboards/"):
-            assert check_dashboard(artifact) == [], artifact.path
+            assert check_dashboard(artifact, run) == [], artifact.path
 
 
 def test_prometheus_boards_have_datasource_domain_and_service_variables(artifacts: list[Artifact]) -> None:
@@ -213,12 +214,13 @@ def test_no_grafana_output_without_datasources(inventory: Inventory) -> None:
 def test_cloudwatch_boards_are_skipped_without_a_cloudwatch_datasource(inventory: Inventory) -> None:
     prometheus_only = tuple(d for d in inventory.settings.datasources if d.type != "cloudwatch")
     settings = dataclasses.replace(inventory.settings, datasources=prometheus_only)
-    artifacts = grafana_config(dataclasses.replace(inventory, settings=settings))
+    changed = dataclasses.replace(inventory, settings=settings)
+    artifacts = grafana_config(changed)
     boards = [a for a in artifacts if a.path.startswith("grafana/dashboards/")]
     assert boards
     for artifact in boards:
         assert "cloudwatch" not in artifact.data["tags"], artifact.path
-        assert check_dashboard(artifact) == [], artifact.path
+        assert check_dashboard(artifact, [*artifacts, *rule_files(changed)]) == [], artifact.path
 
 
 def test_generation_is_pure_and_deterministic(inventory: Inventory) -> None:

@@ -45,7 +45,7 @@ def _first(inventory: Inventory, kind: str) -> Service:
 def _scrape_config(inventory: Inventory, addresses: dict[str, str], redis_target: str) -> dict[str, Any]:
     """The generated prometheus.yml cut down to one service per board, pointed at loopback."""
     [artifact] = prometheus_config(inventory)
-    config = copy.deepcopy(artifact.data)
+    config: dict[str, Any] = copy.deepcopy(artifact.data)
     config["global"].update(scrape_interval="1s", evaluation_interval="1s")
     config.pop("alerting", None)
     jobs = []

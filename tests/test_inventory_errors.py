@@ -23,10 +23,11 @@ def test_validate_reports_located_problem(case: str) -> None:
     result = run_mac("validate", "--inventory", ".", cwd=INVALID / case)
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr + result.stdout
-    first = result.stderr.splitlines()[0]
+    assert result.stderr == ""
+    first = result.stdout.splitlines()[0]
     file_part, line, col = first.split(":")[:3]
     assert (INVALID / case / file_part).is_file() and line.isdigit() and col.isdigit(), first
-    assert_golden(INVALID / case / "expected.txt", result.stderr)
+    assert_golden(INVALID / case / "expected.txt", result.stdout)
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -46,13 +47,13 @@ def test_generate_leaves_output_untouched(case: str, tmp_path: Path, monkeypatch
 def test_empty_folder(tmp_path: Path) -> None:
     result = run_mac("validate", "--inventory", str(tmp_path))
     assert result.returncode == 2
-    assert result.stderr.startswith(f"{tmp_path}:1:1: error: inventory folder holds no .yaml or .yml file")
+    assert result.stdout.startswith(f"{tmp_path}:1:1: error: inventory folder holds no .yaml or .yml file")
 
 
 def test_missing_inventory_path(tmp_path: Path) -> None:
     result = run_mac("validate", "--inventory", str(tmp_path / "nope"))
     assert result.returncode == 2
-    assert "inventory path does not exist" in result.stderr
+    assert "inventory path does not exist" in result.stdout
 
 
 def test_json_format_is_machine_readable() -> None:
@@ -67,4 +68,4 @@ def test_json_format_is_machine_readable() -> None:
 
 def test_every_problem_is_reported_before_exiting() -> None:
     result = run_mac("validate", "--inventory", ".", cwd=INVALID / "unknown-key")
-    assert "2 problems in the inventory" in result.stderr
+    assert "2 problems in the inventory" in result.stdout

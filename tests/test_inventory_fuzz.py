@@ -271,7 +271,7 @@ def check_run(args: list[str]) -> int:
     assert result.exit_code in (0, 1, 2), result.output
     assert "Traceback" not in result.output
     if result.exit_code == 2:
-        first = result.stderr.splitlines()[0]
+        first = result.stdout.splitlines()[0]
         located = LOCATED.match(first)
         assert located, first[:300]
         assert Path(located["file"]).exists(), first[:300]

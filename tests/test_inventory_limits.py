@@ -57,7 +57,8 @@ def test_more_services_than_the_limit(tmp_path: Path, monkeypatch: pytest.Monkey
     # The fourth service (line 22) is the first beyond the limit.
     assert (code, lines[0]) == (
         2,
-        "inventory.yaml:22:5: error: the inventory declares more than 3 services, the limit",
+        "inventory.yaml:22:5: error: the inventory declares more than 3 services, the limit"
+        " [inventory/limits]",
     )
 
 
@@ -97,8 +98,8 @@ def test_very_deep_nesting_does_not_crash_the_process(tmp_path: Path) -> None:
         timeout=60,
         check=False,
     )
-    assert result.returncode == 2, result.stderr[-500:]
-    assert "nesting deeper than 64 levels" in result.stderr.splitlines()[0]
+    assert result.returncode == 2, result.stdout[-500:]
+    assert "nesting deeper than 64 levels" in result.stdout.splitlines()[0]
 
 
 def test_block_nesting_beyond_the_limit(tmp_path: Path) -> None:

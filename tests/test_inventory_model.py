@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 from jsonschema import Draft202012Validator
 
 from monitoring.inventory.build import load_inventory
-from monitoring.inventory.validate import inventory_schema
+from monitoring.inventory.schema import inventory_schema
 from monitoring.kinds import KINDS
 from monitoring.kinds.mysql import MysqlService
-from monitoring.kinds.redis import RedisService
 from tests.helpers import REPO, run_mac
 
 VALID = REPO / "tests" / "fixtures" / "inventory" / "valid"
@@ -26,42 +24,6 @@ def bundled():  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("case", sorted(p.name for p in VALID.iterdir()))
 def test_valid_fixtures_load(case: str) -> None:
     assert load_inventory(VALID / case).services
-
-
-def test_bundled_fleet_matches_the_report(bundled) -> None:  # type: ignore[no-untyped-def]
-    counts = {kind: len([s for s in bundled.services if s.kind == kind]) for kind in bundled.kinds_present()}
-    # 62 MySQL rows in the report, one server (aws-luckyus-dbatest-rw) listed twice.
-    assert counts == {
-        "documentdb": 1,
-        "kafka": 1,
-        "kubernetes": 1,
-        "mysql": 61,
-        "node": 7,
-        "opensearch": 2,
-        "postgresql": 3,
-        "redis": 76,
-    }
-    assert {d.name for d in bundled.domains} == {
-        "sales",
-        "operations",
-        "scm",
-        "finance",
-        "platform",
-        "data",
-        "hr",
-    }
-    assert [ds.uid for ds in bundled.settings.datasources][:7] == [
-        "df8o21agxtkw0d",
-        "ff7hkeec6c9a8e",
-        "ff6p0gjt24phce",
-        "ef5ay9lchfg1sa",
-        "af8o704xu3280a",
-        "af8p2vx4nhp1ce",
-        "ff7ehok3sf56oa",
-    ]
-    iopenlinkeradmin = next(s for s in bundled.services if s.name == "luckyus-iopenlinkeradmin")
-    assert isinstance(iopenlinkeradmin, RedisService)
-    assert iopenlinkeradmin.endpoint == iopenlinkeradmin.endpoint.strip()
 
 
 def test_thresholds_merge_kind_domain_service(bundled) -> None:  # type: ignore[no-untyped-def]
@@ -122,15 +84,15 @@ def test_schema_thresholds_match_kind_defaults() -> None:
 def test_schema_command_prints_the_published_schema() -> None:
     result = run_mac("schema")
     assert result.returncode == 0
-    assert json.loads(result.stdout) == json.loads(
-        (REPO / "monitoring" / "schema" / "inventory.schema.json").read_text()
-    )
+    assert result.stdout == (REPO / "monitoring" / "schema" / "inventory.schema.json").read_text()
 
 
-def test_validate_summarises_the_bundled_inventory() -> None:
+def test_validate_summarises_the_bundled_inventory(bundled) -> None:  # type: ignore[no-untyped-def]
     result = run_mac("validate")
     assert result.returncode == 0, result.stderr
-    assert "152 services" in result.stdout and "61 mysql" in result.stdout and "76 redis" in result.stdout
+    assert f"{len(bundled.services)} services" in result.stdout
+    for kind in bundled.kinds_present():
+        assert f"{len([s for s in bundled.services if s.kind == kind])} {kind}" in result.stdout
 
 
 def test_valid_file_as_single_path(tmp_path: Path) -> None:

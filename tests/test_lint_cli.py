@@ -28,7 +28,7 @@ def test_findings_exit_1_with_located_text() -> None:
     assert code == 1
     assert f"{MIXIN}:7:15: error: unknown metric pg_replication_lag" in output
     assert "hint: did you mean pg_replication_lag_seconds?" in output
-    assert output.rstrip().endswith("1 finding in 1 rule file")
+    assert output.rstrip().endswith("1 problem in 1 rule file")
 
 
 def test_json_format() -> None:
@@ -54,7 +54,7 @@ def test_disable_flag() -> None:
 def test_unknown_check_id_is_bad_input() -> None:
     code, output = run("--disable", "rule/nope", str(VALID))
     assert code == 2
-    assert "unknown check id(s) rule/nope" in output
+    assert "unknown check id 'rule/nope'" in output
 
 
 def test_unreadable_file_exits_2(tmp_path: Path) -> None:

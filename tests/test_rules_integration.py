@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import copy
+import functools
 import socket
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from servers import MysqldExporter, NodeExporter, PrometheusHandle, RedisExporter, ServerPool
 
 from monitoring.generate import generate_all
 from monitoring.inventory.build import load_inventory
+from tests.servers import MysqldExporter, NodeExporter, PrometheusHandle, RedisExporter, ServerPool
 
 ROOT = Path(__file__).resolve().parent.parent
 KEPT_JOBS = ("mysql", "redis", "node")
@@ -102,10 +103,12 @@ def test_every_generated_rule_evaluates_without_error(evaluated: tuple[Prometheu
             for f in sorted(p.name for p in (ROOT / "generated" / "prometheus" / "rules").glob("*.yml"))
         ]
     )
-    rules = prometheus.wait_until(
-        lambda: (r := prometheus.rules()) and all(rule["lastEvaluation"] > "2000" for rule in r) and r,
-        timeout_s=30,
-    )
+
+    def all_evaluated() -> list[dict[str, Any]] | None:
+        found = prometheus.rules()
+        return found if found and all(rule["lastEvaluation"] > "2000" for rule in found) else None
+
+    rules = prometheus.wait_until(all_evaluated, timeout_s=30)
     assert len(rules) == expected
     assert [(r["name"], r["lastError"]) for r in rules if r["health"] != "ok"] == []
     # The recording rules compute from real series: slow queries and connection use for MariaDB,
@@ -116,7 +119,7 @@ def test_every_generated_rule_evaluates_without_error(evaluated: tuple[Prometheu
         "instance:node_cpu_use_ratio:rate5m",
         "service:redis_keys_without_ttl:sum",
     ):
-        prometheus.wait_until(lambda record=record: prometheus.query(record), timeout_s=20)
+        prometheus.wait_until(functools.partial(prometheus.query, record), timeout_s=20)
     assert prometheus.query("service:redis_memory_use_ratio:max") == []
     [connection_use] = prometheus.query("service:mysql_connection_use_ratio:max")
     assert set(connection_use["metric"]) == {"__name__", "service", "domain", "team", "env"}

@@ -16,6 +16,7 @@ from dataclasses import KW_ONLY, dataclass
 from typing import Any, Literal
 
 from monitoring.model import Domain, Service, Settings
+from monitoring.naming import runbook_url
 
 Statistic = Literal["Average", "Maximum", "Minimum", "Sum", "SampleCount"]
 Comparison = Literal[
@@ -135,7 +136,7 @@ def put_metric_alarm_parameter_sets(
         metric = alarm.metric
         if metric.dimensions not in dimensions:
             dimensions[metric.dimensions] = [{"Name": n, "Value": v} for n, v in metric.dimensions]
-        runbook = settings.runbook_url.format(kind=service.kind, alertname=alarm.check)
+        runbook = runbook_url(settings, service.kind, alarm.check)
         yield {
             "AlarmName": alarm_name(settings, service, alarm),
             "AlarmDescription": f"{alarm.summary}. {about} {severity}. Runbook: {runbook}",

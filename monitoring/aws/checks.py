@@ -20,7 +20,9 @@ from typing import Any
 
 from monitoring.artifacts import Artifact
 from monitoring.aws.alarms import evaluation_range_problem
+from monitoring.aws.catalog import NamespaceCatalog, load_catalog
 from monitoring.aws.retention import ALLOWED_RETENTION_DAYS
+from monitoring.problems import Problem
 
 # Reported only by the active controller (zero elsewhere): an Average across brokers is meaningless.
 CONTROLLER_METRICS = frozenset({"ActiveControllerCount", "OfflinePartitionsCount", "GlobalPartitionCount"})
@@ -304,28 +306,59 @@ def parameter_validator(service: str, operation: str) -> Callable[[Mapping[str, 
     return validate
 
 
-def alarm_problems(name: str, parameters: dict[str, Any]) -> list[str]:
-    problems: list[str] = []
+_catalog: Callable[[str], NamespaceCatalog] = cache(load_catalog)
+
+
+def alarm_problems(name: str, parameters: dict[str, Any]) -> list[tuple[str, str]]:
+    """(check id, message) for each way CloudWatch would refuse the alarm or evaluate it wrong."""
+    problems: list[tuple[str, str]] = []
+
+    def problem(check: str, message: str) -> None:
+        problems.append((f"cloudwatch/{check}", message))
+
     report = parameter_validator("cloudwatch", "PutMetricAlarm")(parameters)
     if report:
-        problems.append("; ".join(report))
+        problem("parameters", "; ".join(report))
     if parameters.get("AlarmName") != name:
-        problems.append(f"AlarmName {parameters.get('AlarmName')!r} differs from its key")
+        problem("alarm-name", f"AlarmName {parameters.get('AlarmName')!r} differs from its key")
     period, periods = parameters.get("Period"), parameters.get("EvaluationPeriods")
     if isinstance(period, int) and isinstance(periods, int):
         if period not in (10, 20, 30) and period % 60:
-            problems.append(f"Period {period} is not 10, 20, 30 or a multiple of 60")
-        problems += [p for p in [evaluation_range_problem(period, periods)] if p]
+            problem("period", f"Period {period} is not 10, 20, 30 or a multiple of 60")
+        out_of_range = evaluation_range_problem(period, periods)
+        if out_of_range:
+            problem("evaluation-range", out_of_range)
         datapoints = parameters.get("DatapointsToAlarm", periods)
         if isinstance(datapoints, int) and datapoints > periods:
-            problems.append(f"DatapointsToAlarm {datapoints} exceeds EvaluationPeriods {periods}")
+            problem("datapoints", f"DatapointsToAlarm {datapoints} exceeds EvaluationPeriods {periods}")
     if parameters.get("MetricName") in CONTROLLER_METRICS and parameters.get("Statistic") == "Average":
-        problems.append(f"{parameters['MetricName']} is a controller metric: never use Average")
+        problem(
+            "controller-statistic", f"{parameters['MetricName']} is a controller metric: never use Average"
+        )
+    unpublished = catalog_problem(parameters)
+    if unpublished:
+        problem("metric-catalog", unpublished)
     return problems
 
 
-def retention_problems(document: dict[str, Any]) -> list[str]:
-    problems: list[str] = []
+def catalog_problem(parameters: Mapping[str, Any]) -> str:
+    """Why CloudWatch never publishes the alarm's metric (unknown namespace, metric name or
+    dimension set, per monitoring/catalog/cloudwatch/); '' when it does or the request is malformed
+    (the parameters check reports that)."""
+    namespace, metric = parameters.get("Namespace"), parameters.get("MetricName")
+    dimensions = parameters.get("Dimensions", [])
+    if not isinstance(namespace, str) or not isinstance(metric, str) or not isinstance(dimensions, list):
+        return ""
+    names = frozenset(str(d.get("Name")) for d in dimensions if isinstance(d, dict))
+    try:
+        return _catalog(namespace).problem(metric, names)
+    except ValueError as error:
+        return str(error)
+
+
+def retention_problems(document: dict[str, Any]) -> list[tuple[str, str]]:
+    """(check id, message) for each retention the document asks that CloudWatch Logs would refuse."""
+    problems: list[tuple[str, str]] = []
     allowed = ", ".join(str(d) for d in ALLOWED_RETENTION_DAYS)
     wanted = [("default_days", document["default_days"])] if document["default_days"] is not None else []
     wanted += [(f"rule {rule['pattern']}", rule["days"]) for rule in document["rules"]]
@@ -333,21 +366,29 @@ def retention_problems(document: dict[str, Any]) -> list[str]:
     for subject, days in wanted:
         if days not in ALLOWED_RETENTION_DAYS:
             problems.append(
-                f"{subject}: {days} is not a retention CloudWatch Logs accepts; allowed days: {allowed}"
+                (
+                    "cloudwatch/retention-days",
+                    f"{subject}: {days} is not a retention CloudWatch Logs accepts; allowed days: {allowed}",
+                )
             )
     validate = parameter_validator("logs", "PutRetentionPolicy")
     for group, days in document["log_groups"].items():
         report = validate({"logGroupName": group, "retentionInDays": days})
         if report:
-            problems.append(f"{group}: {'; '.join(report)}")
+            problems.append(("cloudwatch/parameters", f"{group}: {'; '.join(report)}"))
     return problems
 
 
-def check_cloudwatch(artifact: Artifact) -> list[str]:
+def check_cloudwatch(artifact: Artifact) -> list[Problem]:
     if artifact.path.endswith("alarms.json"):
-        return [
-            f"{artifact.path}: {name}: {problem}"
-            for name, parameters in artifact.data.items()
-            for problem in alarm_problems(name, parameters)
-        ]
-    return [f"{artifact.path}: {problem}" for problem in retention_problems(artifact.data)]
+        problems: list[Problem] = []
+        for name, parameters in artifact.data.items():
+            found = alarm_problems(name, parameters)
+            if found:  # locating searches the rendered file: only for an alarm with problems
+                where = artifact.location(f"{json.dumps(name, ensure_ascii=False)}: ")
+                problems += [Problem(where, f"{name}: {message}", check=check) for check, message in found]
+        return problems
+    return [
+        Problem(artifact.location(), message, check=check)
+        for check, message in retention_problems(artifact.data)
+    ]

@@ -170,6 +170,7 @@ def retention_rule_problems(documents: list[Document]) -> list[Problem]:
                     + "add the groups' prefix to log_retention.claimed_prefixes"
                     + (f" (e.g. {suggestion!r})" if suggestion not in ("", "/") else "")
                     + " if this inventory owns every group under it, or narrow the pattern",
+                    "inventory/retention-prefix",
                 )
             )
     return problems

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from monitoring.aws.alarms import name_prefix, ownership_tags
 from monitoring.aws.calls import Backoff
 from monitoring.aws.live import read_alarms, read_log_groups
 from monitoring.aws.plan import Plan, compute_plan
-from monitoring.aws.retention import retention_policy
-from monitoring.generate.cloudwatch import desired_alarms
+from monitoring.aws.reviewed import Reviewed
 from monitoring.model import Inventory
 
 CONNECT_TIMEOUT_SECONDS = 10
@@ -46,7 +45,7 @@ def connect(region: str, endpoint_url: str | None = None) -> CloudWatchClients:
     )
     session = boto3.session.Session()
 
-    def new_client(service: str) -> Any:
+    def new_client(service: Literal["cloudwatch", "logs", "resourcegroupstaggingapi"]) -> Any:
         return session.client(service, region_name=region, endpoint_url=endpoint_url, config=config)
 
     clients = CloudWatchClients(
@@ -63,6 +62,7 @@ def connect(region: str, endpoint_url: str | None = None) -> CloudWatchClients:
 
 def read_plan(
     inventory: Inventory,
+    reviewed: Reviewed,
     clients: CloudWatchClients,
     *,
     prune: bool,
@@ -70,13 +70,15 @@ def read_plan(
     backoff: Backoff,
     allow_shorten_retention: bool = False,
 ) -> Plan:
+    """The plan from the reviewed artifact (monitoring/aws/reviewed.py) against live CloudWatch;
+    the inventory gives ownership (inventory_id) only."""
     settings = inventory.settings
     return compute_plan(
         settings,
         clients.region,
-        desired_alarms(inventory),
+        reviewed.alarms,
         read_alarms(clients.cloudwatch, clients.tagging, name_prefix(settings), backoff),
-        retention_policy(inventory),
+        reviewed.policy,
         read_log_groups(clients.logs, clients.tagging, ownership_tags(settings), backoff),
         prune=prune,
         now_ms=now_ms,

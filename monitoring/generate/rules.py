@@ -8,10 +8,8 @@ inventory does not list still gets the fleet threshold.
 
 from __future__ import annotations
 
-import ast
-import operator
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,8 +17,15 @@ from monitoring.alert_templates import expand
 from monitoring.artifacts import Artifact
 from monitoring.kinds import KINDS
 from monitoring.model import Inventory, Service, Settings
-from monitoring.naming import kind_dashboard_url, target_labels
-from monitoring.rule_packs import AlertTemplate, RulePack, SeriesTemplate, available_packs, load_pack
+from monitoring.naming import kind_dashboard_url, runbook_url, target_labels
+from monitoring.rule_packs import (
+    PLACEHOLDER,
+    AlertTemplate,
+    RulePack,
+    SeriesTemplate,
+    evaluate,
+    load_pack,
+)
 
 RULES_DIR = "prometheus/rules"
 TESTS_DIR = "prometheus/tests"
@@ -29,21 +34,13 @@ TEST_INTERVAL_MINUTES = 1
 _SETTLE_MINUTES = 10
 _EXTRA_SAMPLES = 5
 
-_PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
 _REGEX_SPECIAL = re.compile(r"([.^$*+?()\[\]{}|\\])")
-_OPERATORS: Mapping[type[ast.AST], Callable[[float, float], float]] = {
-    ast.Add: operator.add,
-    ast.Sub: operator.sub,
-    ast.Mult: operator.mul,
-    ast.Div: operator.truediv,
-}
 
 
 def rule_files(inventory: Inventory) -> list[Artifact]:
     artifacts: list[Artifact] = []
-    packs = set(available_packs())
     for kind in inventory.kinds_present():
-        if kind not in packs:
+        if KINDS[kind].rule_pack is None:
             continue
         rules, tests = render_kind(load_pack(kind), inventory)
         artifacts.append(Artifact(f"{RULES_DIR}/{kind}.rules.yml", rules, "yaml"))
@@ -141,7 +138,7 @@ def _substitute(template: str, variables: Mapping[str, str]) -> str:
             )
         return variables[name]
 
-    return _PLACEHOLDER.sub(replace, template)
+    return PLACEHOLDER.sub(replace, template)
 
 
 def _fold(expr: str) -> str:
@@ -152,11 +149,10 @@ def _fold(expr: str) -> str:
 def _annotations(
     alert: AlertTemplate, kind: str, variables: Mapping[str, str], settings: Settings
 ) -> dict[str, str]:
-    runbook = settings.runbook_url.replace("{kind}", kind).replace("{alertname}", alert.alert)
     return {
         "summary": _substitute(alert.summary, variables).strip(),
         "description": _substitute(alert.description, variables).strip(),
-        "runbook_url": runbook,
+        "runbook_url": runbook_url(settings, kind, alert.alert),
         "dashboard": kind_dashboard_url(settings, kind),
     }
 
@@ -177,25 +173,6 @@ def _alert_rule(
 
 
 # ---- rule unit tests
-
-
-def evaluate(expression: str, variables: Mapping[str, float]) -> float:
-    """Arithmetic (+ - * / and parentheses) on numbers and the given variables."""
-
-    def walk(node: ast.AST) -> float:
-        if isinstance(node, ast.Expression):
-            return walk(node.body)
-        if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
-            return float(node.value)
-        if isinstance(node, ast.Name) and node.id in variables:
-            return float(variables[node.id])
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-            return -walk(node.operand)
-        if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
-            return _OPERATORS[type(node.op)](walk(node.left), walk(node.right))
-        raise ValueError(f"not arithmetic on {', '.join(sorted(variables))}: {expression!r}")
-
-    return walk(ast.parse(expression, mode="eval"))
 
 
 def _minutes(duration: str) -> int:
@@ -219,7 +196,7 @@ def _escape(value: str) -> str:
 
 
 def _values(template: str, variables: Mapping[str, float]) -> str:
-    return _PLACEHOLDER.sub(lambda m: number(evaluate(m.group(1), variables)), template)
+    return PLACEHOLDER.sub(lambda m: number(evaluate(m.group(1), variables)), template)
 
 
 def _input_series(

@@ -23,6 +23,7 @@ from monitoring.model import (
     Settings,
 )
 from monitoring.problems import InputError
+from monitoring.rule_packs import pack_problems
 from monitoring.secrets import refuse_secrets
 
 
@@ -32,7 +33,8 @@ def load_inventory(root: Path) -> Inventory:
     problems = [p for doc in documents for p in schema_problems(doc)]
     if not problems:
         problems = semantic_problems(documents) + retention_rule_problems(documents)
-    problems = refuse_secrets(documents, problems)
+    # The rule packs are checked with the inventory: a typo in one is bad input too.
+    problems = refuse_secrets(documents, problems) + pack_problems()
     if problems:
         raise InputError(problems)
     return build_inventory(documents)
@@ -65,15 +67,11 @@ def _settings(raw: Mapping[str, Any]) -> Settings:
             ),
             shards=prom.get("shards", prom_defaults.shards),
             alertmanagers=tuple(prom.get("alertmanagers", ())),
-            mysql_exporter_address=exporters.get("mysql", {}).get(
-                "address", prom_defaults.mysql_exporter_address
-            ),
-            postgresql_exporter_address=exporters.get("postgresql", {}).get(
-                "address", prom_defaults.postgresql_exporter_address
-            ),
-            redis_exporter_address=exporters.get("redis", {}).get(
-                "address", prom_defaults.redis_exporter_address
-            ),
+            exporters={
+                kind: exporter["address"]
+                for kind, exporter in sorted(exporters.items())
+                if "address" in exporter
+            },
             basic_auth_password_file=prom.get("basic_auth_password_file", ""),
         ),
         alertmanager=AlertmanagerSettings(

@@ -47,6 +47,7 @@ MAX_VALUE_PROBLEMS = 50
 # Values echoed in messages are cut to this many characters.
 ECHO_LIMIT = 80
 INT_RANGE = 2**63
+_FILE, _YAML, _LIMITS = "inventory/file", "inventory/yaml", "inventory/limits"
 
 NodePath = tuple[str | int, ...]
 # path -> (line, col) of the key (or item) and (line, col) of its value, 0-based as YAML marks are.
@@ -168,7 +169,13 @@ class _Builder:
             raise _Rejected(
                 line, col, f"more than {MAX_VALUE_PROBLEMS} bad values; the rest of the file is skipped"
             )
-        self.problems.append(Problem(Location(self.display, line + 1, col + 1), f"invalid value: {message}"))
+        self.problems.append(
+            Problem(
+                Location(self.display, line + 1, col + 1),
+                f"invalid value: {message}",
+                check="inventory/value",
+            )
+        )
         return None
 
     def build(self, events: Iterator[Any]) -> Any:
@@ -263,8 +270,8 @@ class _Walker:
         self.files: list[Path] = []
         self.problems: list[Problem] = []
 
-    def problem(self, path: Path, message: str) -> None:
-        self.problems.append(Problem(Location(_display_path(path), 1, 1), message))
+    def problem(self, path: Path, message: str, check: str = _FILE) -> None:
+        self.problems.append(Problem(Location(_display_path(path), 1, 1), message, check=check))
 
     def follow(self, path: Path) -> os.stat_result | None:
         """stat through a symlink; None (and a problem) when the link is dangling or loops."""
@@ -288,7 +295,7 @@ class _Walker:
             return
         for entry in entries:
             if len(self.files) >= MAX_FILES:
-                self.problem(path, f"the inventory holds more than {MAX_FILES:,} files, the limit")
+                self.problem(path, f"the inventory holds more than {MAX_FILES:,} files, the limit", _LIMITS)
                 raise InputError(self.problems)
             self.entry(Path(entry.path), entry, ancestors)
 
@@ -334,16 +341,24 @@ def inventory_files(root: Path) -> tuple[list[Path], list[Problem]]:
         message = (
             "inventory path does not exist" if missing else f"cannot read inventory path: {exc.strerror}"
         )
-        raise InputError([Problem(Location(str(root), 1, 1), message)]) from None
+        raise InputError([Problem(Location(str(root), 1, 1), message, check=_FILE)]) from None
     if stat.S_ISREG(info.st_mode):
         return [root], []
     if not stat.S_ISDIR(info.st_mode):
         raise InputError(
-            [Problem(Location(str(root), 1, 1), f"{_special_kind(info.st_mode)} is not an inventory")]
+            [
+                Problem(
+                    Location(str(root), 1, 1),
+                    f"{_special_kind(info.st_mode)} is not an inventory",
+                    check=_FILE,
+                )
+            ]
         )
     walker.folder(root, {(info.st_dev, info.st_ino): root})
     if not walker.files and not walker.problems:
-        raise InputError([Problem(Location(str(root), 1, 1), "inventory folder holds no .yaml or .yml file")])
+        raise InputError(
+            [Problem(Location(str(root), 1, 1), "inventory folder holds no .yaml or .yml file", check=_FILE)]
+        )
     return walker.files, walker.problems
 
 
@@ -353,23 +368,27 @@ def _read_text(path: Path, display: str) -> str | Problem:
         # O_NONBLOCK: an entry swapped for a FIFO after the walk must not block the open.
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as exc:
-        return Problem(here, f"cannot read file: {exc.strerror}")
+        return Problem(here, f"cannot read file: {exc.strerror}", check=_FILE)
     try:
         with open(fd, "rb") as stream:
             info = os.fstat(fd)
             if not stat.S_ISREG(info.st_mode):
-                return Problem(here, f"{_special_kind(info.st_mode)} cannot hold inventory data")
+                return Problem(here, f"{_special_kind(info.st_mode)} cannot hold inventory data", check=_FILE)
             raw = stream.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
-        return Problem(here, f"cannot read file: {exc.strerror}")
+        return Problem(here, f"cannot read file: {exc.strerror}", check=_FILE)
     if len(raw) > MAX_FILE_BYTES:
         return Problem(
-            here, f"file is larger than {MAX_FILE_BYTES // 2**20} MiB: split the inventory over files"
+            here,
+            f"file is larger than {MAX_FILE_BYTES // 2**20} MiB: split the inventory over files",
+            check=_LIMITS,
         )
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return Problem(_offset_location(display, raw, exc.start), f"file is not UTF-8 text ({exc.reason})")
+        return Problem(
+            _offset_location(display, raw, exc.start), f"file is not UTF-8 text ({exc.reason})", check=_FILE
+        )
 
 
 def _offset_location(display: str, raw: bytes, offset: int) -> Location:
@@ -389,7 +408,7 @@ def _parse(text: str, display: str, yaml: YAML) -> Document | list[Problem]:
         character = f"#x{exc.character:04x}" if isinstance(exc.character, int) else shown(exc.character)
         return [
             *builder.problems,
-            Problem(where, f"invalid YAML: unacceptable character {character}: {exc.reason}"),
+            Problem(where, f"invalid YAML: unacceptable character {character}: {exc.reason}", check=_YAML),
         ]
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -397,22 +416,28 @@ def _parse(text: str, display: str, yaml: YAML) -> Document | list[Problem]:
         message = " ".join(part for part in (exc.context, exc.problem) if part)
         return [
             *builder.problems,
-            Problem(Location(display, line, col), f"invalid YAML: {shorten(message, 4 * ECHO_LIMIT)}"),
+            Problem(
+                Location(display, line, col), f"invalid YAML: {shorten(message, 4 * ECHO_LIMIT)}", check=_YAML
+            ),
         ]
     except YAMLError as exc:
         return [
             *builder.problems,
-            Problem(Location(display, 1, 1), f"invalid YAML: {shorten(str(exc), 4 * ECHO_LIMIT)}"),
+            Problem(
+                Location(display, 1, 1), f"invalid YAML: {shorten(str(exc), 4 * ECHO_LIMIT)}", check=_YAML
+            ),
         ]
     except _Rejected as exc:
-        problem = Problem(Location(display, exc.line + 1, exc.col + 1), f"invalid YAML: {exc.message}")
+        problem = Problem(
+            Location(display, exc.line + 1, exc.col + 1), f"invalid YAML: {exc.message}", check=_YAML
+        )
         return [*builder.problems, problem]
     finally:
         events.close()
     if builder.problems:
         return builder.problems
     if not builder.positions:
-        return [Problem(Location(display, 1, 1), "inventory file is empty")]
+        return [Problem(Location(display, 1, 1), "inventory file is empty", check=_FILE)]
     return Document(display, data, builder.positions)
 
 
@@ -432,7 +457,9 @@ def load_documents(root: Path) -> list[Document]:
         total_chars += len(text)
         if total_chars > MAX_INVENTORY_BYTES:
             limit = MAX_INVENTORY_BYTES // 2**20
-            problems.append(Problem(Location(display, 1, 1), f"the inventory is larger than {limit} MiB"))
+            problems.append(
+                Problem(Location(display, 1, 1), f"the inventory is larger than {limit} MiB", check=_LIMITS)
+            )
             break
         loaded = _parse(text, display, yaml)
         if isinstance(loaded, list):
@@ -446,6 +473,7 @@ def load_documents(root: Path) -> list[Document]:
                     Problem(
                         loaded.location(("services", MAX_SERVICES - services)),
                         f"the inventory declares more than {MAX_SERVICES:,} services, the limit",
+                        check=_LIMITS,
                     )
                 )
                 break
@@ -453,6 +481,13 @@ def load_documents(root: Path) -> list[Document]:
     if problems:
         raise InputError(problems)
     return documents
+
+
+def load_file(path: Path) -> Document | list[Problem]:
+    """One YAML file (a rule pack) as a located document, or its problems, read like an inventory file."""
+    display = _display_path(path)
+    text = _read_text(path, display)
+    return [text] if isinstance(text, Problem) else _parse(text, display, _yaml())
 
 
 def _display_path(path: Path) -> str:

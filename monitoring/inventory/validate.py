@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
-import json
 import re
 from collections.abc import Iterator
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from jsonschema import Draft202012Validator, validators
@@ -22,11 +21,22 @@ from monitoring.inventory.loader import (
     shown,
     walk_items,
 )
+from monitoring.inventory.schema import inventory_schema
 from monitoring.model import Settings
-from monitoring.naming import FLEET_FOLDER, domain_board_uid, folder_uid
+from monitoring.naming import (
+    EXPORTER_PLACEHOLDERS,
+    FLEET_FOLDER,
+    GRAFANA_URL_PLACEHOLDERS,
+    RUNBOOK_PLACEHOLDERS,
+    domain_board_uid,
+    folder_uid,
+    template_problems,
+)
 from monitoring.problems import Location, Problem
 
 RESERVED_LABELS = frozenset({"service", "domain", "team", "kind", "env", "job", "instance"})
+_SCHEMA = "inventory/schema"
+_SINGLETON = "inventory/singleton"
 
 _TYPE_NAMES = {
     "object": "a mapping",
@@ -38,21 +48,14 @@ _TYPE_NAMES = {
 }
 
 
-@cache
-def inventory_schema() -> dict[str, Any]:
-    text = resources.files("monitoring").joinpath("schema/inventory.schema.json").read_text("utf-8")
-    schema: dict[str, Any] = json.loads(text)
-    return schema
-
-
-def _inline_refs(node: Any, defs: dict[str, Any]) -> Any:
+def inline_refs(node: Any, defs: dict[str, Any]) -> Any:
     if isinstance(node, dict):
         if "$ref" in node:
-            target = _inline_refs(defs[node["$ref"].rsplit("/", 1)[1]], defs)
-            return {**target, **{k: _inline_refs(v, defs) for k, v in node.items() if k != "$ref"}}
-        return {k: _inline_refs(v, defs) for k, v in node.items()}
+            target = inline_refs(defs[node["$ref"].rsplit("/", 1)[1]], defs)
+            return {**target, **{k: inline_refs(v, defs) for k, v in node.items() if k != "$ref"}}
+        return {k: inline_refs(v, defs) for k, v in node.items()}
     if isinstance(node, list):
-        return [_inline_refs(v, defs) for v in node]
+        return [inline_refs(v, defs) for v in node]
     return node
 
 
@@ -91,8 +94,8 @@ def _pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterat
         yield ValidationError(f"{shown(instance)} does not match {pattern!r}")
 
 
-# The internal validators only: the published schema keeps ECMA patterns for editors.
-_StrictValidator = validators.extend(Draft202012Validator, {"pattern": _pattern})
+# The internal validators (inventory, rule packs): the published schema keeps ECMA patterns for editors.
+StrictValidator = validators.extend(Draft202012Validator, {"pattern": _pattern})  # type: ignore[no-untyped-call]
 
 
 def _custom_message(template: str, value: Any) -> str:
@@ -119,14 +122,14 @@ def _validators() -> tuple[Draft202012Validator, dict[str, Draft202012Validator]
     schema = inventory_schema()
     defs = schema["$defs"]
     kind_only = {k: v for k, v in defs["service"].items() if k != "allOf"}
-    file_level = _inline_refs(
+    file_level = inline_refs(
         {k: v for k, v in schema.items() if k != "$defs"}, {**defs, "service": kind_only}
     )
     per_kind = {
-        kind: _StrictValidator(_inline_refs(defs[kind], defs))
+        kind: StrictValidator(inline_refs(defs[kind], defs))
         for kind in defs["service"]["properties"]["kind"]["enum"]
     }
-    return _StrictValidator(file_level), per_kind
+    return StrictValidator(file_level), per_kind
 
 
 def _yaml_type(value: Any) -> str:
@@ -140,51 +143,81 @@ def _yaml_type(value: Any) -> str:
     return "a number" if isinstance(value, float) else type(value).__name__
 
 
+# Sections of named items (inventory, rule packs): section -> (noun, key holding the name).
+_NAMED_ITEMS = {
+    "services": ("service", "name"),
+    "domains": ("domain", "name"),
+    "alerts": ("alert", "alert"),
+    "recording_rules": ("recording rule", "record"),
+}
+
+
 def _subject(doc: Document, path: NodePath) -> str:
-    """'service "x": ' when the path lies inside a named service or domain, for readable messages."""
-    if len(path) >= 2 and path[0] in ("services", "domains") and isinstance(path[1], int):
+    """'service "x": ' when the path lies inside a named item, for readable messages."""
+    if len(path) >= 2 and path[0] in _NAMED_ITEMS and isinstance(path[1], int):
+        noun, key = _NAMED_ITEMS[path[0]]
         item = doc.data[path[0]][path[1]]
-        if isinstance(item, dict) and isinstance(item.get("name"), str):
-            noun = "service" if path[0] == "services" else "domain"
-            return f"{noun} {shown(item['name'])}: "
+        if isinstance(item, dict) and isinstance(item.get(key), str):
+            return f"{noun} {shown(item[key])}: "
     return ""
 
 
 def _schema_problems(doc: Document, error: ValidationError, prefix: NodePath = ()) -> Iterator[Problem]:
     path = (*prefix, *error.absolute_path)
     subject = _subject(doc, path)
-    custom = error.schema.get("errorMessage") if isinstance(error.schema, dict) else None
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    custom = schema.get("errorMessage")
+    # validator_value is the schema keyword's value (typed Any | Unset in types-jsonschema).
+    value: Any = error.validator_value
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        allowed = sorted(error.schema.get("properties", {}))
+        allowed = sorted(schema.get("properties", {}))
         for key in sorted(set(error.instance) - set(allowed)):
             close = difflib.get_close_matches(str(key), allowed, n=1)
             yield Problem(
                 doc.location((*path, key)),
                 f"{subject}unknown key {shown(key)} in {field_name(path)}",
                 f"did you mean {close[0]!r}?" if close else f"allowed keys: {', '.join(allowed)}",
+                "inventory/unknown-key",
             )
         return
     if error.validator == "required":
         missing = error.message.split("'")[1] if "'" in error.message else error.message
-        yield Problem(doc.location(path), f"{subject}{field_name(path)} is missing required key {missing!r}")
+        yield Problem(
+            doc.location(path),
+            f"{subject}{field_name(path)} is missing required key {missing!r}",
+            check="inventory/missing-key",
+        )
         return
     location = doc.value_location(path) if path else doc.location(path)
     if custom and error.validator in ("pattern", "enum", "const"):
-        yield Problem(location, f"{subject}{field_name(path)}: {_custom_message(custom, error.instance)}")
+        yield Problem(
+            location, f"{subject}{field_name(path)}: {_custom_message(custom, error.instance)}", check=_SCHEMA
+        )
     elif error.validator == "type":
-        expected = error.validator_value
-        names = [expected] if isinstance(expected, str) else list(expected)
+        names = [value] if isinstance(value, str) else list(value)
         wanted = " or ".join(_TYPE_NAMES.get(n, n) for n in names)
         yield Problem(
-            location, f"{subject}{field_name(path)} must be {wanted}, not {_yaml_type(error.instance)}"
+            location,
+            f"{subject}{field_name(path)} must be {wanted}, not {_yaml_type(error.instance)}",
+            check=_SCHEMA,
         )
     elif error.validator == "enum":
-        options = ", ".join(repr(v) for v in error.validator_value)
+        options = ", ".join(repr(v) for v in value)
         yield Problem(
-            location, f"{subject}{field_name(path)}: {shown(error.instance)} is not one of {options}"
+            location,
+            f"{subject}{field_name(path)}: {shown(error.instance)} is not one of {options}",
+            check=_SCHEMA,
         )
     else:
-        yield Problem(location, f"{subject}{field_name(path)}: {_message(error)}")
+        yield Problem(location, f"{subject}{field_name(path)}: {_message(error)}", check=_SCHEMA)
+
+
+def located_schema_problems(doc: Document, error: ValidationError, group: str) -> list[Problem]:
+    """The problems of a schema error in another located document (a rule pack), checks in `group`."""
+    return [
+        dataclasses.replace(p, check=f"{group}/{p.check.partition('/')[2]}")
+        for p in _schema_problems(doc, error)
+    ]
 
 
 def schema_problems(doc: Document) -> list[Problem]:
@@ -213,12 +246,18 @@ def semantic_problems(documents: list[Document]) -> list[Problem]:
             here = doc.location(("domains", index))
             if name in domains:
                 problems.append(
-                    Problem(here, f"duplicate domain {name!r}", f"first defined at {domains[name]}")
+                    Problem(
+                        here,
+                        f"duplicate domain {name!r}",
+                        f"first defined at {domains[name]}",
+                        "inventory/duplicate-domain",
+                    )
                 )
             else:
                 domains[name] = here
 
     problems += _grafana_collisions(documents)
+    problems += _template_problems(documents)
     receivers = _receivers(documents)
     services: dict[str, Location] = {}
     for doc in documents:
@@ -229,6 +268,7 @@ def semantic_problems(documents: list[Document]) -> list[Problem]:
                         doc.value_location(("domains", index, "receiver")),
                         f"domain {shown(domain['name'])}: unknown receiver {shown(domain['receiver'])}",
                         f"declared receivers: {', '.join(sorted(receivers)) or 'none'}",
+                        "inventory/unknown-receiver",
                     )
                 )
             problems += _reserved_labels(doc, ("domains", index))
@@ -237,7 +277,12 @@ def semantic_problems(documents: list[Document]) -> list[Problem]:
             here = doc.location(("services", index))
             if name in services:
                 problems.append(
-                    Problem(here, f"duplicate service name {name!r}", f"first defined at {services[name]}")
+                    Problem(
+                        here,
+                        f"duplicate service name {name!r}",
+                        f"first defined at {services[name]}",
+                        "inventory/duplicate-service",
+                    )
                 )
             else:
                 services[name] = here
@@ -247,23 +292,30 @@ def semantic_problems(documents: list[Document]) -> list[Problem]:
                         doc.value_location(("services", index, "domain")),
                         f"service {shown(name)}: unknown domain {shown(service['domain'])}",
                         f"declared domains: {', '.join(sorted(domains)) or 'none'}",
+                        "inventory/unknown-domain",
                     )
                 )
             problems += _reserved_labels(doc, ("services", index))
+            problems += _kind_checks(doc, ("services", index), service["kind"])
     if not services:
-        problems.append(Problem(documents[0].location(), "the inventory declares no services"))
+        problems.append(
+            Problem(
+                documents[0].location(), "the inventory declares no services", check="inventory/no-services"
+            )
+        )
     return problems
 
 
 def _singletons(documents: list[Document], key: str, required: bool) -> list[Problem]:
     holders = [doc for doc in documents if key in doc.data]
     if required and not holders:
-        return [Problem(documents[0].location(), f"no inventory file declares {key!r}")]
+        return [Problem(documents[0].location(), f"no inventory file declares {key!r}", check=_SINGLETON)]
     return [
         Problem(
             doc.location((key,)),
             f"{key!r} declared again",
             f"first declared at {holders[0].location((key,))}",
+            _SINGLETON,
         )
         for doc in holders[1:]
     ]
@@ -311,9 +363,58 @@ def _grafana_collisions(documents: list[Document]) -> list[Problem]:
                     f"domain {name!r}: its Grafana {what} {uid!r} is already that of {first}, "
                     "so Grafana would keep only one of them",
                     hint,
+                    "inventory/grafana-uid",
                 )
             )
     return problems
+
+
+def _templates() -> list[tuple[NodePath, tuple[str, ...]]]:
+    """Settings that are templates (monitoring/naming.py fills them) and the placeholders of each."""
+    from monitoring.kinds import KINDS
+
+    return [
+        (("settings", "runbook_url"), RUNBOOK_PLACEHOLDERS),
+        (("settings", "grafana", "url"), GRAFANA_URL_PLACEHOLDERS),
+        *(
+            (
+                ("settings", "prometheus", "exporters", kind.name, "address"),
+                EXPORTER_PLACEHOLDERS if kind.exporter.per_service else (),
+            )
+            for kind in KINDS.values()
+            if kind.exporter is not None
+        ),
+    ]
+
+
+def _template_problems(documents: list[Document]) -> list[Problem]:
+    """A template with a placeholder it is not given would fail generate and plan (or, as an alert
+    annotation, be expanded by Prometheus): refused here, at its value."""
+    problems: list[Problem] = []
+    for doc in documents:
+        for path, allowed in _templates():
+            value: Any = doc.data
+            for step in path:
+                value = value.get(step) if isinstance(value, dict) else None
+            if not isinstance(value, str):
+                continue
+            hint = (
+                f"allowed placeholders: {', '.join(f'{{{name}}}' for name in allowed)}"
+                if allowed
+                else "this value takes no placeholders and no braces"
+            )
+            problems += [
+                Problem(doc.value_location(path), f"{field_name(path)}: {reason}", hint, "inventory/template")
+                for reason in template_problems(value, allowed)
+            ]
+    return problems
+
+
+def _kind_checks(doc: Document, path: NodePath, kind: str) -> list[Problem]:
+    """The checks the service's kind declares (`Kind.checks`), reported under their ids."""
+    from monitoring.kinds import KINDS
+
+    return [dataclasses.replace(p, check=c.id) for c in KINDS[kind].checks for p in c.run(doc, path)]
 
 
 def _receivers(documents: list[Document]) -> set[str] | None:
@@ -330,6 +431,7 @@ def _reserved_labels(doc: Document, path: NodePath) -> list[Problem]:
         Problem(
             doc.location((*path, "labels", label)),
             f"label {shown(label)} is reserved: the tool sets it from the inventory",
+            check="inventory/reserved-label",
         )
         for label in item.get("labels", {})
         if label in RESERVED_LABELS

@@ -1,4 +1,14 @@
-"""The registry of kinds: adding a kind is its module plus one line here."""
+"""The registry of kinds. A kind is one declaration (monitoring/kinds/base.py: Kind, PIECES) that
+owns every piece of it: inventory fields, thresholds, exporter setting, scrape jobs, catalogs,
+semantic checks, alarm presets, boards, domain-overview row and rule pack. The published schema,
+the defaults, the CloudWatch presets and the Grafana boards are all read from here.
+
+Adding a kind (README, "Adding a kind"): its module here (monitoring/kinds/<kind>.py), the modules
+its pieces name (its board in dashboards/<kind>.py, its alarm table in monitoring/aws/presets/),
+its rule pack rules/<kind>.yaml, its exporter's catalog monitoring/catalog/<exporter>.txt, and
+its entry below; then `mac schema > monitoring/schema/inventory.schema.json`. A piece left out
+fails when the class is defined; tests/test_kinds.py resolves every declared one.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +16,7 @@ from monitoring.kinds.base import Kind
 from monitoring.kinds.documentdb import DocumentdbKind
 from monitoring.kinds.kafka import KafkaKind
 from monitoring.kinds.kubernetes import KubernetesKind
+from monitoring.kinds.memcached import MemcachedKind
 from monitoring.kinds.mysql import MysqlKind
 from monitoring.kinds.node import NodeKind
 from monitoring.kinds.opensearch import OpensearchKind
@@ -23,5 +34,6 @@ KINDS: dict[str, Kind] = {
         KubernetesKind(),
         OpensearchKind(),
         DocumentdbKind(),
+        MemcachedKind(),
     )
 }

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from monitoring.kinds.base import Kind, ScrapeJob
+from monitoring.kinds.base import BoardSpec, Kind, OverviewSpec, ScrapeJob, ThresholdSpec
 from monitoring.model import Service, Settings
 from monitoring.naming import target_labels
 
@@ -24,15 +24,66 @@ class KafkaService(Service):
 class KafkaKind(Kind):
     name = "kafka"
     title = "Kafka (MSK)"
+    description = (
+        "An MSK cluster with open monitoring (JMX exporter on 11001, node exporter on 11002 per broker)."
+    )
+    fields: ClassVar[Mapping[str, Any]] = {
+        "cluster_name": {
+            "description": "MSK cluster name (CloudWatch dimension 'Cluster Name').",
+            "type": "string",
+            "pattern": "^[A-Za-z0-9-]{1,64}$",
+        },
+        "brokers": {
+            "description": "Broker hostnames, in broker id order (b-1, b-2, ...).",
+            "type": "array",
+            "minItems": 1,
+            "items": {"$ref": "#/$defs/hostname"},
+        },
+        "topics": {"description": "Number of topics (informational).", "type": "integer", "minimum": 0},
+    }
+    required = ("cluster_name", "brokers")
+    thresholds = (
+        ThresholdSpec(
+            "max_under_replicated_partitions",
+            0,
+            "partitions",
+            "Alert when under-replicated partitions exceed this count.",
+        ),
+        ThresholdSpec(
+            "max_offline_partitions", 0, "partitions", "Alert when offline partitions exceed this count."
+        ),
+        ThresholdSpec(
+            "max_consumer_lag_messages",
+            10000,
+            "messages",
+            "Alert when a consumer group's summed offset lag exceeds this many messages.",
+        ),
+        ThresholdSpec(
+            "max_disk_used_percent",
+            85,
+            "percent",
+            "Alert when a broker's data log disk is fuller than this, percent (KafkaDataLogsDiskUsed).",
+            maximum=100,
+        ),
+        ThresholdSpec(
+            "max_cpu_percent",
+            80,
+            "percent",
+            "Alert when broker CPU (user + system) exceeds this, percent.",
+            maximum=100,
+        ),
+    )
+    exporter = None
     catalogs = ("kafka_msk_jmx", "node_exporter", "prometheus_synthetic")
     jobs = ("kafka-jmx", "kafka-node")
-    threshold_defaults: ClassVar[Mapping[str, float]] = {
-        "max_under_replicated_partitions": 0,
-        "max_offline_partitions": 0,
-        "max_consumer_lag_messages": 10_000,
-        "max_disk_used_percent": 85,
-        "max_cpu_percent": 80,
-    }
+    checks = ()
+    alarms = "monitoring.aws.presets.msk:msk_alarms"
+    boards = (
+        BoardSpec("kafka", "dashboards.kafka:build", "prometheus", "dashboards.kafka:NO_DATA_UNTIL_TRAFFIC"),
+        BoardSpec("msk", "dashboards.msk:build", "cloudwatch", "dashboards.msk:NO_DATA_UNTIL_TRAFFIC"),
+    )
+    overview = OverviewSpec("dashboards.kafka:OVERVIEW_ROW", "prometheus")
+    rule_pack = "rules/kafka.yaml"
 
     def build(self, raw: Mapping[str, Any], common: dict[str, Any], settings: Settings) -> KafkaService:
         return KafkaService(

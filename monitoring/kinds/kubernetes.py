@@ -4,11 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from monitoring.kinds.base import Kind, ScrapeJob, label_replacements
+from monitoring.kinds.base import (
+    BoardSpec,
+    Kind,
+    KindCheck,
+    OverviewSpec,
+    ScrapeJob,
+    ThresholdSpec,
+    label_replacements,
+)
 from monitoring.model import Service, Settings
 from monitoring.naming import target_labels
+from monitoring.problems import Problem
+
+if TYPE_CHECKING:
+    from monitoring.inventory.loader import Document, NodePath
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -20,16 +32,98 @@ class KubernetesService(Service):
     node_count: int | None
 
 
+def _token_without_api_server(doc: Document, path: NodePath) -> list[Problem]:
+    # In-cluster discovery uses the pod's service account: a token file alone would be ignored.
+    raw = doc.data[path[0]][path[1]]
+    if "bearer_token_file" not in raw or "api_server" in raw:
+        return []
+    return [
+        Problem(
+            doc.location((*path, "bearer_token_file")),
+            f"service {raw['name']!r}: bearer_token_file is used only with api_server, which is not set",
+            "set api_server to the cluster's API URL, or drop bearer_token_file when Prometheus runs "
+            "inside the cluster",
+        )
+    ]
+
+
 class KubernetesKind(Kind):
     name = "kubernetes"
     title = "Kubernetes (EKS)"
+    description = (
+        "An EKS cluster: kube-state-metrics and node exporters discovered with kubernetes_sd_configs."
+    )
+    fields: ClassVar[Mapping[str, Any]] = {
+        "cluster_name": {
+            "description": "EKS cluster name.",
+            "type": "string",
+            "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$",
+        },
+        "api_server": {
+            "description": "Kubernetes API server URL; omit when Prometheus runs inside the cluster.",
+            "type": "string",
+            "pattern": "^https://[A-Za-z0-9.:-]+$",
+        },
+        "bearer_token_file": {
+            "description": "File holding the API token (only with api_server).",
+            "type": "string",
+            "minLength": 1,
+        },
+        "kube_state_metrics_namespace": {
+            "description": "Namespace of the kube-state-metrics service.",
+            "type": "string",
+            "pattern": "^[a-z0-9-]+$",
+        },
+        "node_count": {
+            "description": "Worker nodes expected in the cluster.",
+            "type": "integer",
+            "minimum": 0,
+        },
+    }
+    required = ("cluster_name",)
+    thresholds = (
+        ThresholdSpec(
+            "max_container_restarts_per_hour",
+            3,
+            "per_hour",
+            "Alert when a container restarts more often than this per hour.",
+        ),
+        ThresholdSpec(
+            "max_node_cpu_percent",
+            80,
+            "percent",
+            "Container Insights node_cpu_utilization alarm threshold, percent.",
+            maximum=100,
+        ),
+        ThresholdSpec(
+            "max_node_memory_percent",
+            80,
+            "percent",
+            "Container Insights node_memory_utilization alarm threshold, percent.",
+            maximum=100,
+        ),
+    )
+    exporter = None
     catalogs = ("kube_state_metrics", "node_exporter", "prometheus_synthetic")
     jobs = ("kube-state-metrics", "kubernetes-nodes")
-    threshold_defaults: ClassVar[Mapping[str, float]] = {
-        "max_container_restarts_per_hour": 3,
-        "max_node_cpu_percent": 80,
-        "max_node_memory_percent": 80,
-    }
+    checks = (
+        KindCheck(
+            "inventory/kubernetes-token-without-api-server",
+            "a Kubernetes bearer_token_file comes with the api_server it authenticates to",
+            _token_without_api_server,
+        ),
+    )
+    alarms = "monitoring.aws.presets.container_insights:eks_alarms"
+    boards = (
+        BoardSpec(
+            "kubernetes",
+            "dashboards.kubernetes:build",
+            "prometheus",
+            "dashboards.kubernetes:NO_DATA_UNTIL_TRAFFIC",
+        ),
+    )
+    overview = OverviewSpec("dashboards.kubernetes:OVERVIEW_ROW", "prometheus")
+    rule_pack = "rules/kubernetes.yaml"
 
     def build(self, raw: Mapping[str, Any], common: dict[str, Any], settings: Settings) -> KubernetesService:
         return KubernetesService(

@@ -6,7 +6,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from monitoring.kinds.base import Kind, ScrapeJob, static_job
+from monitoring.kinds.base import (
+    BoardSpec,
+    ExporterSpec,
+    Kind,
+    OverviewSpec,
+    ScrapeJob,
+    ThresholdSpec,
+    static_job,
+)
+from monitoring.kinds.rds import DATABASE_EXPORTER, RDS_INSTANCE_ID, RDS_LATENCY_THRESHOLDS, RDS_THRESHOLDS
 from monitoring.model import Service, Settings
 
 
@@ -25,27 +34,85 @@ class MysqlService(Service):
 class MysqlKind(Kind):
     name = "mysql"
     title = "MySQL"
+    description = "A MySQL or MariaDB database (RDS), scraped by mysqld_exporter."
+    fields: ClassVar[Mapping[str, Any]] = {
+        "endpoint": {
+            "$ref": "#/$defs/host_port",
+            "description": "Database endpoint host:port, scraped through its exporter.",
+        },
+        "rds_instance_id": RDS_INSTANCE_ID,
+        "exporter": DATABASE_EXPORTER,
+        "slow_query_log": {
+            "description": "Whether RDS publishes this instance's slow query log to CloudWatch Logs.",
+            "type": "boolean",
+        },
+    }
+    required = ("endpoint",)
+    thresholds = (
+        ThresholdSpec(
+            "max_connection_use_ratio",
+            0.8,
+            "ratio",
+            "Alert when Threads_connected / max_connections exceeds this (0-1).",
+            maximum=1,
+        ),
+        ThresholdSpec(
+            "max_replication_lag_seconds",
+            30,
+            "seconds",
+            "Alert when a replica lags its source by more than this many seconds (Prometheus and "
+            "CloudWatch ReplicaLag).",
+        ),
+        ThresholdSpec(
+            "max_slow_queries_per_second",
+            0.2,
+            "per_second",
+            "Alert when slow queries (Slow_queries counter) exceed this rate.",
+        ),
+        ThresholdSpec(
+            "max_aborted_connects_per_second",
+            0.5,
+            "per_second",
+            "Alert when failed connection attempts (Aborted_connects) exceed this rate.",
+        ),
+        *RDS_THRESHOLDS,
+        ThresholdSpec(
+            "max_database_connections",
+            1000,
+            "connections",
+            "CloudWatch DatabaseConnections alarm threshold, connections.",
+        ),
+        *RDS_LATENCY_THRESHOLDS,
+    )
+    exporter = ExporterSpec(
+        "mysqld_exporter",
+        "mysqld_exporter: one per database.",
+        "{name}.mysqld-exporter.monitoring.svc:9104",
+        True,
+    )
     catalogs = ("mysqld_exporter", "prometheus_synthetic")
     jobs = ("mysql",)
-    threshold_defaults: ClassVar[Mapping[str, float]] = {
-        "max_connection_use_ratio": 0.8,
-        "max_replication_lag_seconds": 30,
-        "max_slow_queries_per_second": 0.2,
-        "max_aborted_connects_per_second": 0.5,
-        "max_cpu_percent": 80,
-        "min_free_storage_bytes": 10 * 1024**3,
-        "min_freeable_memory_bytes": 256 * 1024**2,
-        "max_database_connections": 1000,
-        "max_read_latency_seconds": 0.05,
-        "max_write_latency_seconds": 0.05,
-    }
+    checks = ()
+    alarms = "monitoring.aws.presets.rds:rds_alarms"
+    boards = (
+        BoardSpec("mysql", "dashboards.mysql:build", "prometheus", "dashboards.mysql:NO_DATA_UNTIL_TRAFFIC"),
+        BoardSpec(
+            "rds-mysql",
+            "dashboards.rds:build",
+            "cloudwatch",
+            "dashboards.rds:NO_DATA_UNTIL_TRAFFIC",
+            ("mysql",),
+        ),
+    )
+    overview = OverviewSpec("dashboards.mysql:OVERVIEW_ROW", "prometheus")
+    rule_pack = "rules/mysql.yaml"
 
     def build(self, raw: Mapping[str, Any], common: dict[str, Any], settings: Settings) -> MysqlService:
         return MysqlService(
             **common,
             endpoint=raw["endpoint"],
             rds_instance_id=raw.get("rds_instance_id", raw["name"]),
-            exporter=raw.get("exporter", settings.prometheus.mysql_exporter_address.format(name=raw["name"])),
+            exporter=raw.get("exporter", self.exporter_address(settings, raw["name"])),
             slow_query_log=raw.get("slow_query_log", True),
         )
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from monitoring.kinds.base import Kind, ScrapeJob, label_replacements
+from monitoring.kinds.base import BoardSpec, Kind, OverviewSpec, ScrapeJob, ThresholdSpec, label_replacements
 from monitoring.model import Service, Settings
 from monitoring.naming import target_labels
 
@@ -21,14 +21,70 @@ class NodeService(Service):
 class NodeKind(Kind):
     name = "node"
     title = "EC2 nodes"
+    description = "EC2 instances discovered by tags (ec2_sd_configs), each running node_exporter."
+    fields: ClassVar[Mapping[str, Any]] = {
+        "ec2_tag_filters": {
+            "description": "EC2 tag filters: tag name -> accepted values; instances matching all are "
+            "scraped.",
+            "type": "object",
+            "minProperties": 1,
+            "propertyNames": {"pattern": "^[A-Za-z0-9 _.:/=+@-]{1,128}$"},
+            "additionalProperties": {
+                "type": "array",
+                "minItems": 1,
+                "items": {"type": "string", "minLength": 1},
+            },
+        },
+        "port": {
+            "description": "node_exporter port on every instance.",
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 65535,
+        },
+        "auto_scaling_groups": {
+            "description": "Auto Scaling group names of these instances, for CloudWatch status-check "
+            "alarms per group.",
+            "type": "array",
+            "items": {"type": "string", "minLength": 1},
+        },
+    }
+    required = ("ec2_tag_filters",)
+    thresholds = (
+        ThresholdSpec(
+            "max_cpu_use_ratio",
+            0.9,
+            "ratio",
+            "Alert when non-idle CPU time exceeds this share (0-1).",
+            maximum=1,
+        ),
+        ThresholdSpec(
+            "max_memory_use_ratio",
+            0.9,
+            "ratio",
+            "Alert when used memory (1 - MemAvailable/MemTotal) exceeds this (0-1).",
+            maximum=1,
+        ),
+        ThresholdSpec(
+            "max_disk_use_ratio",
+            0.85,
+            "ratio",
+            "Alert when a filesystem is fuller than this (0-1).",
+            maximum=1,
+        ),
+        ThresholdSpec(
+            "max_load_per_cpu", 2.0, "per_cpu", "Alert when the 15-minute load average per CPU exceeds this."
+        ),
+    )
+    exporter = None
     catalogs = ("node_exporter", "prometheus_synthetic")
     jobs = ("node",)
-    threshold_defaults: ClassVar[Mapping[str, float]] = {
-        "max_cpu_use_ratio": 0.9,
-        "max_memory_use_ratio": 0.9,
-        "max_disk_use_ratio": 0.85,
-        "max_load_per_cpu": 2.0,
-    }
+    checks = ()
+    alarms = "monitoring.aws.presets.ec2:node_alarms"
+    boards = (
+        BoardSpec("node", "dashboards.node:build", "prometheus", "dashboards.node:NO_DATA_UNTIL_TRAFFIC"),
+    )
+    overview = OverviewSpec("dashboards.node:OVERVIEW_ROW", "prometheus")
+    rule_pack = "rules/node.yaml"
 
     def build(self, raw: Mapping[str, Any], common: dict[str, Any], settings: Settings) -> NodeService:
         filters = raw["ec2_tag_filters"]

@@ -6,7 +6,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from monitoring.kinds.base import Kind, ScrapeJob, static_job
+from monitoring.kinds.base import (
+    BoardSpec,
+    ExporterSpec,
+    Kind,
+    OverviewSpec,
+    ScrapeJob,
+    ThresholdSpec,
+    static_job,
+)
+from monitoring.kinds.rds import DATABASE_EXPORTER, RDS_INSTANCE_ID, RDS_LATENCY_THRESHOLDS, RDS_THRESHOLDS
 from monitoring.model import Service, Settings
 
 
@@ -20,28 +29,77 @@ class PostgresqlService(Service):
 class PostgresqlKind(Kind):
     name = "postgresql"
     title = "PostgreSQL"
+    description = "A PostgreSQL database (RDS), scraped by postgres_exporter."
+    fields: ClassVar[Mapping[str, Any]] = {
+        "endpoint": {
+            "$ref": "#/$defs/host_port",
+            "description": "Database endpoint host:port, scraped through its exporter.",
+        },
+        "rds_instance_id": RDS_INSTANCE_ID,
+        "exporter": DATABASE_EXPORTER,
+    }
+    required = ("endpoint",)
+    thresholds = (
+        ThresholdSpec(
+            "max_connection_use_ratio",
+            0.8,
+            "ratio",
+            "Alert when backends / max_connections exceeds this (0-1).",
+            maximum=1,
+        ),
+        ThresholdSpec(
+            "max_replication_lag_seconds",
+            30,
+            "seconds",
+            "Alert when a replica lags by more than this many seconds (pg_replication_lag_seconds, "
+            "CloudWatch ReplicaLag).",
+        ),
+        ThresholdSpec(
+            "max_deadlocks_per_second", 0.01, "per_second", "Alert when deadlocks exceed this rate."
+        ),
+        *RDS_THRESHOLDS,
+        ThresholdSpec(
+            "max_database_connections",
+            500,
+            "connections",
+            "CloudWatch DatabaseConnections alarm threshold, connections.",
+        ),
+        *RDS_LATENCY_THRESHOLDS,
+    )
+    exporter = ExporterSpec(
+        "postgres_exporter",
+        "postgres_exporter: one per database.",
+        "{name}.postgres-exporter.monitoring.svc:9187",
+        True,
+    )
     catalogs = ("postgres_exporter", "prometheus_synthetic")
     jobs = ("postgresql",)
-    threshold_defaults: ClassVar[Mapping[str, float]] = {
-        "max_connection_use_ratio": 0.8,
-        "max_replication_lag_seconds": 30,
-        "max_deadlocks_per_second": 0.01,
-        "max_cpu_percent": 80,
-        "min_free_storage_bytes": 10 * 1024**3,
-        "min_freeable_memory_bytes": 256 * 1024**2,
-        "max_database_connections": 500,
-        "max_read_latency_seconds": 0.05,
-        "max_write_latency_seconds": 0.05,
-    }
+    checks = ()
+    alarms = "monitoring.aws.presets.rds:rds_alarms"
+    boards = (
+        BoardSpec(
+            "postgresql",
+            "dashboards.postgresql:build",
+            "prometheus",
+            "dashboards.postgresql:NO_DATA_UNTIL_TRAFFIC",
+        ),
+        BoardSpec(
+            "rds-postgresql",
+            "dashboards.rds:build",
+            "cloudwatch",
+            "dashboards.rds:NO_DATA_UNTIL_TRAFFIC",
+            ("postgresql",),
+        ),
+    )
+    overview = OverviewSpec("dashboards.postgresql:OVERVIEW_ROW", "prometheus")
+    rule_pack = "rules/postgresql.yaml"
 
     def build(self, raw: Mapping[str, Any], common: dict[str, Any], settings: Settings) -> PostgresqlService:
         return PostgresqlService(
             **common,
             endpoint=raw["endpoint"],
             rds_instance_id=raw.get("rds_instance_id", raw["name"]),
-            exporter=raw.get(
-                "exporter", settings.prometheus.postgresql_exporter_address.format(name=raw["name"])
-            ),
+            exporter=raw.get("exporter", self.exporter_address(settings, raw["name"])),
         )
 
     def scrape_jobs(self, services: Sequence[Service], settings: Settings) -> list[ScrapeJob]:

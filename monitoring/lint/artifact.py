@@ -1,11 +1,46 @@
-"""The lint as an artifact check of `mac generate`: generated rule files are linted before writing."""
+"""The lint as an artifact check of `mac generate`: generated rule files are linted before writing.
+
+A finding is reported at the rule pack line the generated rule came from (rules/<kind>.yaml is
+what a contributor edits), with the generated file's position in its hint.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+from pathlib import PurePosixPath
+
 from monitoring.artifacts import Artifact
+from monitoring.lint.model import Rule, last_line, parse_rule_file
 from monitoring.lint.runner import lint_texts
+from monitoring.problems import Problem
+from monitoring.rule_packs import available_packs, load_pack
 
 
-def check_rule_artifact(artifact: Artifact) -> list[str]:
-    findings = lint_texts([(artifact.path, artifact.render().decode("utf-8"))])
-    return [f"{f.file}:{f.line}:{f.col}: {f.check}: {f.message}" for f in findings]
+def check_rule_artifact(artifact: Artifact) -> list[Problem]:
+    text = artifact.render().decode("utf-8")
+    findings = lint_texts([(artifact.path, text)])
+    kind = PurePosixPath(artifact.path).name.split(".")[0]
+    if not findings or kind not in available_packs():
+        return findings
+    rules = parse_rule_file(text, artifact.path).rules
+    return [_at_pack_line(finding, rules, kind) for finding in findings]
+
+
+def _at_pack_line(finding: Problem, rules: list[Rule], kind: str) -> Problem:
+    rule = next((r for r in rules if r.start_line <= finding.line <= last_line(r.node)), None)
+    if rule is None:
+        return finding
+    field = next(
+        (
+            key
+            for key, node in rule.value_nodes.items()
+            if node.start_mark.line + 1 <= finding.line <= last_line(node)
+        ),
+        "",
+    )
+    source = load_pack(kind).source(rule.name, field)
+    if source is None:
+        return finding
+    generated = f"generated as {finding.location}"
+    hint = f"{finding.hint}; {generated}" if finding.hint else generated
+    return dataclasses.replace(finding, location=source, hint=hint)

@@ -9,6 +9,8 @@ from typing import Any
 
 import yaml
 
+from monitoring.problems import Location, Problem
+
 _CBase: type[yaml.CBaseLoader] | type[yaml.BaseLoader] = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
 _TAGS = {
     yaml.ScalarNode: yaml.resolver.BaseResolver.DEFAULT_SCALAR_TAG,
@@ -25,17 +27,6 @@ class _Loader(_CBase):  # type: ignore[valid-type,misc]
 
 
 _DISABLE_COMMENT = re.compile(r"#\s*mac-lint\s+disable\s+([\w/,\s-]+)")
-
-
-@dataclass(frozen=True, order=True)
-class Finding:
-    file: str
-    line: int
-    col: int
-    check: str
-    severity: str
-    message: str
-    hint: str = ""
 
 
 @dataclass(frozen=True)
@@ -71,7 +62,7 @@ class RuleFile:
     text: str
     root: yaml.Node | None
     rules: list[Rule]
-    parse_error: Finding | None = None
+    parse_error: Problem | None = None
 
 
 def position(node: yaml.Node) -> Position:
@@ -110,14 +101,11 @@ def parse_rule_file(text: str, path: str) -> RuleFile:
             text,
             None,
             [],
-            Finding(
-                path,
-                line,
-                col,
-                "yaml/parse",
-                "error",
+            Problem(
+                Location(path, line, col),
                 f"YAML does not parse: {message}",
                 "fix the YAML syntax at this position",
+                "yaml/parse",
             ),
         )
     except yaml.YAMLError as error:
@@ -126,7 +114,7 @@ def parse_rule_file(text: str, path: str) -> RuleFile:
             text,
             None,
             [],
-            Finding(path, 1, 1, "yaml/parse", "error", f"YAML does not parse: {error}", ""),
+            Problem(Location(path, 1, 1), f"YAML does not parse: {error}", check="yaml/parse"),
         )
     rules = list(_rules(root)) if root is not None else []
     _attach_disable_comments(text, rules)

@@ -9,16 +9,17 @@ from pathlib import Path
 
 from monitoring.lint.checks import CHECKS
 from monitoring.lint.context import LintContext, all_catalogs, job_catalogs
-from monitoring.lint.model import Finding, last_line, parse_rule_file
+from monitoring.lint.model import last_line, parse_rule_file
+from monitoring.problems import Problem
 
 
 @dataclass(frozen=True)
 class LintResult:
-    findings: list[Finding]
+    findings: list[Problem]
     unreadable: list[str]
 
 
-def lint_texts(sources: Sequence[tuple[str, str]], disabled: Iterable[str] = ()) -> list[Finding]:
+def lint_texts(sources: Sequence[tuple[str, str]], disabled: Iterable[str] = ()) -> list[Problem]:
     """Lint (path, text) pairs together: a series recorded in one file is known in all of them."""
     # Node trees are acyclic; the cyclic collector would rescan them on every allocation burst.
     collecting = gc.isenabled()
@@ -30,7 +31,7 @@ def lint_texts(sources: Sequence[tuple[str, str]], disabled: Iterable[str] = ())
             gc.enable()
 
 
-def _lint(sources: Sequence[tuple[str, str]], disabled: Iterable[str]) -> list[Finding]:
+def _lint(sources: Sequence[tuple[str, str]], disabled: Iterable[str]) -> list[Problem]:
     files = [parse_rule_file(text, path) for path, text in sources]
     context = LintContext(
         recorded=frozenset(rule.name for file in files for rule in file.rules if rule.kind == "record"),
@@ -39,7 +40,7 @@ def _lint(sources: Sequence[tuple[str, str]], disabled: Iterable[str]) -> list[F
     )
     off = frozenset(disabled)
     checks = [check for check in CHECKS if check.id not in off]
-    findings: list[Finding] = []
+    findings: list[Problem] = []
     for file in files:
         spans = [
             (rule.start_line - 1, last_line(rule.node), rule.disabled) for rule in file.rules if rule.disabled
@@ -49,7 +50,7 @@ def _lint(sources: Sequence[tuple[str, str]], disabled: Iterable[str]) -> list[F
     return sorted(findings)
 
 
-def _disabled_here(finding: Finding, spans: list[tuple[int, int, set[str]]]) -> bool:
+def _disabled_here(finding: Problem, spans: list[tuple[int, int, set[str]]]) -> bool:
     return any(first <= finding.line <= last and finding.check in ids for first, last, ids in spans)
 
 

@@ -7,54 +7,53 @@ cannot be named ahead of time; they stay with the Prometheus kube-state-metrics 
 
 from __future__ import annotations
 
-from monitoring.aws.alarms import AlarmPreset, Metric
+from collections.abc import Iterator
+
+from monitoring.aws.alarm_table import Alarm, AlarmTable, Resource, Scope, require
+from monitoring.aws.facade import Facade, Level
 from monitoring.kinds.kubernetes import KubernetesService
 from monitoring.model import Service, Settings
 
-NAMESPACE = "ContainerInsights"
+FACADE = Facade(
+    "ContainerInsights",
+    Level(
+        "cluster",
+        ("ClusterName",),
+        {
+            "node_cpu_utilization": "Maximum",
+            "node_memory_utilization": "Maximum",
+            "cluster_failed_node_count": "Maximum",
+        },
+    ),
+)
 
 
-def eks_alarms(service: Service, settings: Settings) -> list[AlarmPreset]:
-    if not isinstance(service, KubernetesService):
-        raise TypeError(f"Container Insights presets need a kubernetes service, got {service.kind}")
-    t = service.thresholds
+def _cluster(service: Service, settings: Settings) -> Iterator[Resource]:
+    yield Resource("", (require(service, KubernetesService, "Container Insights").cluster_name,))
 
-    def metric(name: str) -> Metric:
-        return Metric(NAMESPACE, name, (("ClusterName", service.cluster_name),), "Maximum", 300)
 
-    return [
-        AlarmPreset(
-            "node-cpu-high",
-            metric("node_cpu_utilization"),
-            comparison="GreaterThanThreshold",
-            threshold=t["max_node_cpu_percent"],
-            evaluation_periods=3,
-            datapoints_to_alarm=3,
-            treat_missing_data="missing",
-            severity="warning",
-            summary=f"A node's CPU above {t['max_node_cpu_percent']:g}% for 15 minutes",
+# fmt: off
+eks_alarms = AlarmTable(
+    "container-insights",
+    FACADE,
+    kinds=("kubernetes",),
+    scopes={"cluster": Scope("cluster", _cluster)},
+    rows={
+        "cluster": (
+            # check, metric,
+            #       period (s), condition, evaluation periods, datapoints to alarm, missing data, severity,
+            #       summary ({threshold} is the inventory's value, in its unit)
+            Alarm("node-cpu-high", "node_cpu_utilization",
+                  300, "> max_node_cpu_percent", 3, 3, "missing", "warning",
+                  "A node's CPU above {threshold:g}% for 15 minutes"),
+            Alarm("node-memory-high", "node_memory_utilization",
+                  300, "> max_node_memory_percent", 3, 3, "missing", "warning",
+                  "A node's memory above {threshold:g}% for 15 minutes"),
+            # Silence means the Container Insights agent stopped reporting: treat it as failing.
+            Alarm("failed-nodes", "cluster_failed_node_count",
+                  300, ">= 1", 2, 2, "breaching", "critical",
+                  "Worker nodes report failing node conditions for 10 minutes"),
         ),
-        AlarmPreset(
-            "node-memory-high",
-            metric("node_memory_utilization"),
-            comparison="GreaterThanThreshold",
-            threshold=t["max_node_memory_percent"],
-            evaluation_periods=3,
-            datapoints_to_alarm=3,
-            treat_missing_data="missing",
-            severity="warning",
-            summary=f"A node's memory above {t['max_node_memory_percent']:g}% for 15 minutes",
-        ),
-        # Silence means the Container Insights agent stopped reporting: treat it as failing.
-        AlarmPreset(
-            "failed-nodes",
-            metric("cluster_failed_node_count"),
-            comparison="GreaterThanOrEqualToThreshold",
-            threshold=1,
-            evaluation_periods=2,
-            datapoints_to_alarm=2,
-            treat_missing_data="breaching",
-            severity="critical",
-            summary="Worker nodes report failing node conditions for 10 minutes",
-        ),
-    ]
+    },
+)
+# fmt: on

@@ -1,74 +1,73 @@
-"""Amazon DocumentDB, namespace AWS/DocDB, one alarm set per instance (DBInstanceIdentifier)."""
+"""Amazon DocumentDB, namespace AWS/DocDB: alarms per instance (DBInstanceIdentifier).
+
+The cluster level (DBClusterIdentifier) aggregates its instances: its statistics are the worst
+instance's, as the board shows them.
+"""
 
 from __future__ import annotations
 
-from monitoring.aws.alarms import AlarmPreset, Metric, Statistic
+from collections.abc import Iterator
+
+from monitoring.aws.alarm_table import Alarm, AlarmTable, Resource, Scope, require
+from monitoring.aws.facade import Facade, Level
 from monitoring.kinds.documentdb import DocumentdbService
 from monitoring.model import Service, Settings
 
-NAMESPACE = "AWS/DocDB"
-MILLISECONDS_PER_SECOND = 1000
+FACADE = Facade(
+    "AWS/DocDB",
+    Level(
+        "instance",
+        ("DBInstanceIdentifier",),
+        {
+            "CPUUtilization": "Average",
+            "FreeableMemory": "Average",
+            "DatabaseConnections": "Maximum",
+            "DBInstanceReplicaLag": "Maximum",
+        },
+    ),
+    Level(
+        "cluster",
+        ("DBClusterIdentifier",),
+        {
+            "CPUUtilization": "Maximum",
+            "FreeableMemory": "Minimum",
+            "DatabaseConnections": "Maximum",
+            "DBInstanceReplicaLag": "Maximum",
+        },
+    ),
+)
 
 
-def documentdb_alarms(service: Service, settings: Settings) -> list[AlarmPreset]:
-    if not isinstance(service, DocumentdbService):
-        raise TypeError(f"DocumentDB presets need a documentdb service, got {service.kind}")
-    t = service.thresholds
-    alarms: list[AlarmPreset] = []
-    for instance in service.instance_ids:
+def _instances(service: Service, settings: Settings) -> Iterator[Resource]:
+    for instance in require(service, DocumentdbService, "DocumentDB").instance_ids:
+        yield Resource(instance, (instance,))
 
-        def metric(name: str, statistic: Statistic, period_seconds: int, instance: str = instance) -> Metric:
-            return Metric(NAMESPACE, name, (("DBInstanceIdentifier", instance),), statistic, period_seconds)
 
-        alarms += [
-            AlarmPreset(
-                "cpu-high",
-                metric("CPUUtilization", "Average", 300),
-                resource=instance,
-                comparison="GreaterThanThreshold",
-                threshold=t["max_cpu_percent"],
-                evaluation_periods=3,
-                datapoints_to_alarm=3,
-                treat_missing_data="missing",
-                severity="warning",
-                summary=f"CPU above {t['max_cpu_percent']:g}% for 15 minutes",
-            ),
-            AlarmPreset(
-                "freeable-memory-low",
-                metric("FreeableMemory", "Average", 300),
-                resource=instance,
-                comparison="LessThanThreshold",
-                threshold=t["min_freeable_memory_bytes"],
-                evaluation_periods=3,
-                datapoints_to_alarm=3,
-                treat_missing_data="missing",
-                severity="warning",
-                summary=f"Freeable memory below {t['min_freeable_memory_bytes']:.0f} bytes for 15 minutes",
-            ),
-            AlarmPreset(
-                "connections-high",
-                metric("DatabaseConnections", "Maximum", 300),
-                resource=instance,
-                comparison="GreaterThanThreshold",
-                threshold=t["max_database_connections"],
-                evaluation_periods=3,
-                datapoints_to_alarm=3,
-                treat_missing_data="missing",
-                severity="warning",
-                summary=f"More than {t['max_database_connections']:g} connections for 15 minutes",
-            ),
-            # DBInstanceReplicaLag is in milliseconds; the threshold is kept in seconds.
-            AlarmPreset(
-                "replica-lag-high",
-                metric("DBInstanceReplicaLag", "Maximum", 60),
-                resource=instance,
-                comparison="GreaterThanThreshold",
-                threshold=t["max_replica_lag_seconds"] * MILLISECONDS_PER_SECOND,
-                evaluation_periods=5,
-                datapoints_to_alarm=5,
-                treat_missing_data="notBreaching",
-                severity="warning",
-                summary=f"Replica lag above {t['max_replica_lag_seconds']:g}s for 5 minutes",
-            ),
-        ]
-    return alarms
+# fmt: off
+documentdb_alarms = AlarmTable(
+    "docdb",
+    FACADE,
+    kinds=("documentdb",),
+    scopes={"instance": Scope("instance", _instances)},
+    rows={
+        "instance": (
+            # check, metric,
+            #       period (s), condition, evaluation periods, datapoints to alarm, missing data, severity,
+            #       summary ({threshold} is the inventory's value, in its unit)
+            Alarm("cpu-high", "CPUUtilization",
+                  300, "> max_cpu_percent", 3, 3, "missing", "warning",
+                  "CPU above {threshold:g}% for 15 minutes"),
+            Alarm("freeable-memory-low", "FreeableMemory",
+                  300, "< min_freeable_memory_bytes", 3, 3, "missing", "warning",
+                  "Freeable memory below {threshold:.0f} bytes for 15 minutes"),
+            Alarm("connections-high", "DatabaseConnections",
+                  300, "> max_database_connections", 3, 3, "missing", "warning",
+                  "More than {threshold:g} connections for 15 minutes"),
+            # DBInstanceReplicaLag is in milliseconds: the threshold in seconds is converted.
+            Alarm("replica-lag-high", "DBInstanceReplicaLag",
+                  60, "> max_replica_lag_seconds", 5, 5, "notBreaching", "warning",
+                  "Replica lag above {threshold:g}s for 5 minutes"),
+        ),
+    },
+)
+# fmt: on

@@ -7,29 +7,37 @@ inventory gets no CloudWatch alarm (its instances are still covered by Prometheu
 
 from __future__ import annotations
 
-from monitoring.aws.alarms import AlarmPreset, Metric
+from collections.abc import Iterator
+
+from monitoring.aws.alarm_table import Alarm, AlarmTable, Resource, Scope, require
+from monitoring.aws.facade import Facade, Level
 from monitoring.kinds.node import NodeService
 from monitoring.model import Service, Settings
 
-NAMESPACE = "AWS/EC2"
+FACADE = Facade("AWS/EC2", Level("group", ("AutoScalingGroupName",), {"StatusCheckFailed": "Maximum"}))
 
 
-def node_alarms(service: Service, settings: Settings) -> list[AlarmPreset]:
-    if not isinstance(service, NodeService):
-        raise TypeError(f"EC2 presets need a node service, got {service.kind}")
-    return [
-        # An empty group or a silent one is treated as failing: we cannot see its health.
-        AlarmPreset(
-            "status-check-failed",
-            Metric(NAMESPACE, "StatusCheckFailed", (("AutoScalingGroupName", group),), "Maximum", 60),
-            resource=group,
-            comparison="GreaterThanOrEqualToThreshold",
-            threshold=1,
-            evaluation_periods=2,
-            datapoints_to_alarm=2,
-            treat_missing_data="breaching",
-            severity="critical",
-            summary=f"An instance of Auto Scaling group {group} fails its EC2 status checks",
-        )
-        for group in service.auto_scaling_groups
-    ]
+def _groups(service: Service, settings: Settings) -> Iterator[Resource]:
+    for group in require(service, NodeService, "EC2").auto_scaling_groups:
+        yield Resource(group, (group,), {"group": group})
+
+
+# fmt: off
+node_alarms = AlarmTable(
+    "ec2",
+    FACADE,
+    kinds=("node",),
+    scopes={"group": Scope("group", _groups, ("group",))},
+    rows={
+        "group": (
+            # check, metric,
+            #       period (s), condition, evaluation periods, datapoints to alarm, missing data, severity,
+            #       summary
+            # An empty group or a silent one is treated as failing: we cannot see its health.
+            Alarm("status-check-failed", "StatusCheckFailed",
+                  60, ">= 1", 2, 2, "breaching", "critical",
+                  "An instance of Auto Scaling group {group} fails its EC2 status checks"),
+        ),
+    },
+)
+# fmt: on

@@ -5,111 +5,74 @@ Follows AWS's recommended OpenSearch alarms (statistics, periods and consecutive
 
 from __future__ import annotations
 
-from monitoring.aws.alarms import AlarmPreset, Metric, Statistic
+from collections.abc import Iterator
+
+from monitoring.aws.alarm_table import Alarm, AlarmTable, Resource, Scope, require
+from monitoring.aws.facade import Facade, Level
 from monitoring.kinds.opensearch import OpensearchService
 from monitoring.model import Service, Settings
 
-NAMESPACE = "AWS/ES"
+FACADE = Facade(
+    "AWS/ES",
+    Level(
+        "domain",
+        ("DomainName", "ClientId"),
+        {
+            "ClusterStatus.red": "Maximum",
+            "ClusterStatus.yellow": "Maximum",
+            "Nodes": "Minimum",
+            "FreeStorageSpace": "Minimum",
+            "ClusterIndexWritesBlocked": "Maximum",
+            "JVMMemoryPressure": "Maximum",
+            "OldGenJVMMemoryPressure": "Maximum",
+            "AutomatedSnapshotFailure": "Maximum",
+            "CPUUtilization": "Maximum",
+        },
+    ),
+)
 
 
-def opensearch_alarms(service: Service, settings: Settings) -> list[AlarmPreset]:
-    if not isinstance(service, OpensearchService):
-        raise TypeError(f"OpenSearch presets need an opensearch service, got {service.kind}")
-    t = service.thresholds
-    dims = (("DomainName", service.domain_name), ("ClientId", settings.account_id))
+def _domain(service: Service, settings: Settings) -> Iterator[Resource]:
+    yield Resource("", (require(service, OpensearchService, "OpenSearch").domain_name, settings.account_id))
 
-    def metric(name: str, statistic: Statistic, period_seconds: int) -> Metric:
-        return Metric(NAMESPACE, name, dims, statistic, period_seconds)
 
-    return [
-        # Published every minute by a healthy domain: silence is as bad as red.
-        AlarmPreset(
-            "cluster-status-red",
-            metric("ClusterStatus.red", "Maximum", 60),
-            comparison="GreaterThanOrEqualToThreshold",
-            threshold=1,
-            evaluation_periods=1,
-            datapoints_to_alarm=1,
-            treat_missing_data="breaching",
-            severity="critical",
-            summary="Cluster status red: a primary shard and its replicas are unassigned",
+# fmt: off
+opensearch_alarms = AlarmTable(
+    "opensearch",
+    FACADE,
+    kinds=("opensearch",),
+    scopes={"domain": Scope("domain", _domain)},
+    rows={
+        "domain": (
+            # check, metric,
+            #       period (s), condition, evaluation periods, datapoints to alarm, missing data, severity,
+            #       summary ({threshold} is the inventory's value, in its unit)
+            # Published every minute by a healthy domain: silence is as bad as red.
+            Alarm("cluster-status-red", "ClusterStatus.red",
+                  60, ">= 1", 1, 1, "breaching", "critical",
+                  "Cluster status red: a primary shard and its replicas are unassigned"),
+            Alarm("cluster-status-yellow", "ClusterStatus.yellow",
+                  60, ">= 1", 5, 5, "notBreaching", "warning",
+                  "Cluster status yellow for 5 minutes: replica shards are unassigned"),
+            Alarm("free-storage-low", "FreeStorageSpace",
+                  60, "<= min_free_storage_megabytes", 1, 1, "missing", "critical",
+                  "A node has {threshold:g} MiB of free storage or less"),
+            Alarm("index-writes-blocked", "ClusterIndexWritesBlocked",
+                  300, ">= 1", 1, 1, "notBreaching", "critical",
+                  "The cluster is blocking index writes"),
+            Alarm("jvm-memory-pressure-high", "JVMMemoryPressure",
+                  60, ">= max_jvm_memory_pressure_percent", 3, 3, "missing", "critical",
+                  "JVM memory pressure at {threshold:g}% or more for 3 minutes"),
+            Alarm("old-gen-jvm-memory-pressure-high", "OldGenJVMMemoryPressure",
+                  60, ">= max_old_gen_jvm_memory_pressure_percent", 3, 3, "missing", "warning",
+                  "Old generation JVM memory pressure at {threshold:g}% or more for 3 minutes"),
+            Alarm("automated-snapshot-failure", "AutomatedSnapshotFailure",
+                  60, ">= 1", 1, 1, "notBreaching", "warning",
+                  "An automated snapshot failed"),
+            Alarm("cpu-high", "CPUUtilization",
+                  900, ">= max_cpu_percent", 3, 3, "missing", "warning",
+                  "CPU at {threshold:g}% or more for 45 minutes"),
         ),
-        AlarmPreset(
-            "cluster-status-yellow",
-            metric("ClusterStatus.yellow", "Maximum", 60),
-            comparison="GreaterThanOrEqualToThreshold",
-            threshold=1,
-            evaluation_periods=5,
-            datapoints_to_alarm=5,
-            treat_missing_data="notBreaching",
-            severity="warning",
-            summary="Cluster status yellow for 5 minutes: replica shards are unassigned",
-        ),
-        AlarmPreset(
-            "free-storage-low",
-            metric("FreeStorageSpace", "Minimum", 60),
-            comparison="LessThanOrEqualToThreshold",
-            threshold=t["min_free_storage_megabytes"],
-            evaluation_periods=1,
-            datapoints_to_alarm=1,
-            treat_missing_data="missing",
-            severity="critical",
-            summary=f"A node has {t['min_free_storage_megabytes']:g} MiB of free storage or less",
-        ),
-        AlarmPreset(
-            "index-writes-blocked",
-            metric("ClusterIndexWritesBlocked", "Maximum", 300),
-            comparison="GreaterThanOrEqualToThreshold",
-            threshold=1,
-            evaluation_periods=1,
-            datapoints_to_alarm=1,
-            treat_missing_data="notBreaching",
-            severity="critical",
-            summary="The cluster is blocking index writes",
-        ),
-        AlarmPreset(
-            "jvm-memory-pressure-high",
-            metric("JVMMemoryPressure", "Maximum", 60),
-            comparison="GreaterThanOrEqualToThreshold",
-            threshold=t["max_jvm_memory_pressure_percent"],
-            evaluation_periods=3,
-            datapoints_to_alarm=3,
-            treat_missing_data="missing",
-            severity="critical",
-            summary=f"JVM memory pressure at {t['max_jvm_memory_pressure_percent']:g}% or more for 3 minutes",
-        ),
-        AlarmPreset(
-            "old-gen-jvm-memory-pressure-high",
-            metric("OldGenJVMMemoryPressure", "Maximum", 60),
-            comparison="GreaterThanOrEqualToThreshold",
-            threshold=t["max_old_gen_jvm_memory_pressure_percent"],
-            evaluation_periods=3,
-            datapoints_to_alarm=3,
-            treat_missing_data="missing",
-            severity="warning",
-            summary=f"Old generation JVM memory pressure at "
-            f"{t['max_old_gen_jvm_memory_pressure_percent']:g}% or more for 3 minutes",
-        ),
-        AlarmPreset(
-            "automated-snapshot-failure",
-            metric("AutomatedSnapshotFailure", "Maximum", 60),
-            comparison="GreaterThanOrEqualToThreshold",
-            threshold=1,
-            evaluation_periods=1,
-            datapoints_to_alarm=1,
-            treat_missing_data="notBreaching",
-            severity="warning",
-            summary="An automated snapshot failed",
-        ),
-        AlarmPreset(
-            "cpu-high",
-            metric("CPUUtilization", "Maximum", 900),
-            comparison="GreaterThanOrEqualToThreshold",
-            threshold=t["max_cpu_percent"],
-            evaluation_periods=3,
-            datapoints_to_alarm=3,
-            treat_missing_data="missing",
-            severity="warning",
-            summary=f"CPU at {t['max_cpu_percent']:g}% or more for 45 minutes",
-        ),
-    ]
+    },
+)
+# fmt: on

@@ -6,27 +6,28 @@ from collections.abc import Iterable, Iterator
 from typing import ClassVar
 
 from monitoring.lint.context import LintContext
-from monitoring.lint.model import Finding, Position, Rule, RuleFile
+from monitoring.lint.model import Position, Rule, RuleFile
+from monitoring.problems import Location, Problem, Severity
 
 
 class Check:
     id: ClassVar[str]
-    severity: ClassVar[str] = "error"
+    severity: ClassVar[Severity] = "error"
     summary: ClassVar[str]
 
-    def run(self, file: RuleFile, context: LintContext) -> Iterable[Finding]:
+    def run(self, file: RuleFile, context: LintContext) -> Iterable[Problem]:
         raise NotImplementedError
 
-    def finding(self, file: RuleFile, where: Position, message: str, hint: str = "") -> Finding:
-        return Finding(file.path, where.line, where.col, self.id, self.severity, message, hint)
+    def finding(self, file: RuleFile, where: Position, message: str, hint: str = "") -> Problem:
+        return Problem(Location(file.path, where.line, where.col), message, hint, self.id, self.severity)
 
 
 class RuleCheck(Check):
     """A check looking at one rule at a time."""
 
-    def run(self, file: RuleFile, context: LintContext) -> Iterator[Finding]:
+    def run(self, file: RuleFile, context: LintContext) -> Iterator[Problem]:
         for rule in file.rules:
             yield from self.check_rule(rule, file, context)
 
-    def check_rule(self, rule: Rule, file: RuleFile, context: LintContext) -> Iterable[Finding]:
+    def check_rule(self, rule: Rule, file: RuleFile, context: LintContext) -> Iterable[Problem]:
         raise NotImplementedError

@@ -7,8 +7,9 @@ from collections.abc import Iterator
 
 from monitoring.lint.checks.base import RuleCheck
 from monitoring.lint.context import LintContext
-from monitoring.lint.model import Finding, Position, Rule, RuleFile
+from monitoring.lint.model import Position, Rule, RuleFile
 from monitoring.lint.promql import Selector, expr_position, name_offset, parsed, selectors
+from monitoring.problems import Problem
 
 
 def _regex_matches(pattern: str, value: str) -> bool | None:
@@ -44,7 +45,7 @@ class ImpossibleSelector(RuleCheck):
     id = "promql/impossible-selector"
     summary = "no selector is impossible: contradicting matchers, or a metric its job never emits"
 
-    def check_rule(self, rule: Rule, file: RuleFile, context: LintContext) -> Iterator[Finding]:
+    def check_rule(self, rule: Rule, file: RuleFile, context: LintContext) -> Iterator[Problem]:
         tree = parsed(rule)
         if tree is None:
             return

@@ -8,8 +8,9 @@ import promql_parser
 
 from monitoring.lint.checks.base import RuleCheck
 from monitoring.lint.context import LintContext
-from monitoring.lint.model import Finding, Rule, RuleFile
+from monitoring.lint.model import Rule, RuleFile
 from monitoring.lint.promql import expr_position, name_offset, parsed, selector, walk
+from monitoring.problems import Problem
 
 COUNTER_FUNCTIONS = frozenset({"rate", "irate", "increase"})
 GAUGE_FUNCTIONS = frozenset({"delta", "deriv", "predict_linear", "idelta"})
@@ -19,7 +20,7 @@ class RateOnCounter(RuleCheck):
     id = "promql/rate-on-counter"
     summary = "counter functions get counters, gauge functions get gauges (types from the metric catalog)"
 
-    def check_rule(self, rule: Rule, file: RuleFile, context: LintContext) -> Iterator[Finding]:
+    def check_rule(self, rule: Rule, file: RuleFile, context: LintContext) -> Iterator[Problem]:
         tree = parsed(rule)
         if tree is None:
             return

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 
 from monitoring.lint.checks.base import RuleCheck
 from monitoring.lint.context import LintContext
-from monitoring.lint.model import Finding, Rule, RuleFile, position
+from monitoring.lint.model import Rule, RuleFile, position
+from monitoring.problems import Problem
 
 REQUIRED_ANNOTATIONS = ("summary", "description", "runbook_url")
 
@@ -15,7 +16,7 @@ class RuleAnnotations(RuleCheck):
     id = "rule/annotations"
     summary = "alerts have summary, description and runbook_url annotations"
 
-    def check_rule(self, rule: Rule, file: RuleFile, context: LintContext) -> Iterator[Finding]:
+    def check_rule(self, rule: Rule, file: RuleFile, context: LintContext) -> Iterator[Problem]:
         if rule.kind != "alert":
             return
         missing = [name for name in REQUIRED_ANNOTATIONS if not rule.annotations.get(name, "").strip()]

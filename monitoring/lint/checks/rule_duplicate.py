@@ -6,14 +6,15 @@ from collections.abc import Iterator
 
 from monitoring.lint.checks.base import Check
 from monitoring.lint.context import LintContext
-from monitoring.lint.model import Finding, RuleFile
+from monitoring.lint.model import RuleFile
+from monitoring.problems import Problem
 
 
 class RuleDuplicate(Check):
     id = "rule/duplicate"
     summary = "alert and record names are unique per file once their labels are counted"
 
-    def run(self, file: RuleFile, context: LintContext) -> Iterator[Finding]:
+    def run(self, file: RuleFile, context: LintContext) -> Iterator[Problem]:
         seen: dict[tuple[str, str, frozenset[tuple[str, str]]], int] = {}
         for rule in file.rules:
             key = (rule.kind, rule.name, frozenset(rule.labels.items()))

@@ -9,7 +9,8 @@ import yaml
 
 from monitoring.lint.checks.base import Check
 from monitoring.lint.context import LintContext
-from monitoring.lint.model import Finding, RuleFile, mapping_items, position
+from monitoring.lint.model import RuleFile, mapping_items, position
+from monitoring.problems import Problem
 
 DURATION = re.compile(r"^(\d+y)?(\d+w)?(\d+d)?(\d+h)?(\d+m)?(\d+s)?(\d+ms)?$")
 LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
@@ -28,7 +29,7 @@ class RuleFileSchema(Check):
     id = "rule-file/schema"
     summary = "groups, rules and their fields have the shape Prometheus loads"
 
-    def run(self, file: RuleFile, context: LintContext) -> Iterator[Finding]:
+    def run(self, file: RuleFile, context: LintContext) -> Iterator[Problem]:
         root = file.root
         if root is None:
             return
@@ -63,7 +64,7 @@ class RuleFileSchema(Check):
         for group in groups.value:
             yield from self._group(file, group, names)
 
-    def _group(self, file: RuleFile, group: yaml.Node, names: set[str]) -> Iterator[Finding]:
+    def _group(self, file: RuleFile, group: yaml.Node, names: set[str]) -> Iterator[Problem]:
         if not isinstance(group, yaml.MappingNode):
             yield self.finding(file, position(group), "a group must be a mapping with `name` and `rules`", "")
             return
@@ -108,7 +109,7 @@ class RuleFileSchema(Check):
         for rule in rules.value:
             yield from self._rule(file, rule)
 
-    def _rule(self, file: RuleFile, rule: yaml.Node) -> Iterator[Finding]:
+    def _rule(self, file: RuleFile, rule: yaml.Node) -> Iterator[Problem]:
         if not isinstance(rule, yaml.MappingNode):
             yield self.finding(file, position(rule), "a rule must be a mapping", "")
             return
@@ -161,7 +162,7 @@ class RuleFileSchema(Check):
             if key in fields:
                 yield from self._string_map(file, fields[key], key)
 
-    def _string_map(self, file: RuleFile, node: yaml.Node, what: str) -> Iterator[Finding]:
+    def _string_map(self, file: RuleFile, node: yaml.Node, what: str) -> Iterator[Problem]:
         if not isinstance(node, yaml.MappingNode):
             yield self.finding(file, position(node), f"`{what}` must be a mapping of names to strings", "")
             return

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 
 from monitoring.lint.checks.base import RuleCheck
 from monitoring.lint.context import LintContext
-from monitoring.lint.model import Finding, Rule, RuleFile
+from monitoring.lint.model import Rule, RuleFile
+from monitoring.problems import Problem
 
 _ZERO = re.compile(r"^0+(ms|s|m|h|d|w|y)?$")
 
@@ -17,7 +18,7 @@ class RuleFor(RuleCheck):
     severity = "warning"
     summary = "alerts have a non-zero `for`"
 
-    def check_rule(self, rule: Rule, file: RuleFile, context: LintContext) -> Iterator[Finding]:
+    def check_rule(self, rule: Rule, file: RuleFile, context: LintContext) -> Iterator[Problem]:
         if rule.kind != "alert":
             return
         if rule.for_ is None:

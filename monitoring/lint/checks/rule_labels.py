@@ -6,8 +6,9 @@ from collections.abc import Iterator
 
 from monitoring.lint.checks.base import RuleCheck
 from monitoring.lint.context import LintContext
-from monitoring.lint.model import Finding, Rule, RuleFile, position
+from monitoring.lint.model import Rule, RuleFile, position
 from monitoring.lint.promql import expr_position, lost_labels, parsed
+from monitoring.problems import Problem
 
 SEVERITIES = ("critical", "warning", "info")
 ROUTING_LABELS = frozenset({"team", "domain", "service"})
@@ -17,7 +18,7 @@ class RuleLabels(RuleCheck):
     id = "rule/labels"
     summary = "alerts have severity and keep team/domain/service through their aggregations"
 
-    def check_rule(self, rule: Rule, file: RuleFile, context: LintContext) -> Iterator[Finding]:
+    def check_rule(self, rule: Rule, file: RuleFile, context: LintContext) -> Iterator[Problem]:
         if rule.kind != "alert":
             return
         labels_node = rule.value_nodes.get("labels")

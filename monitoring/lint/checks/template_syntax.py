@@ -8,7 +8,8 @@ from collections.abc import Iterator
 from monitoring.alert_templates import HUMANIZERS
 from monitoring.lint.checks.base import RuleCheck
 from monitoring.lint.context import LintContext
-from monitoring.lint.model import Finding, Position, Rule, RuleFile, mapping_items, position
+from monitoring.lint.model import Position, Rule, RuleFile, mapping_items, position
+from monitoring.problems import Problem
 
 GO_FUNCTIONS = frozenset(
     {
@@ -165,7 +166,7 @@ class TemplateSyntax(RuleCheck):
     id = "template/syntax"
     summary = "labels and annotations are valid Prometheus templates"
 
-    def check_rule(self, rule: Rule, file: RuleFile, context: LintContext) -> Iterator[Finding]:
+    def check_rule(self, rule: Rule, file: RuleFile, context: LintContext) -> Iterator[Problem]:
         if rule.kind != "alert":
             return
         for section, values in (("labels", rule.labels), ("annotations", rule.annotations)):

@@ -7,15 +7,16 @@ from collections.abc import Iterator
 
 from monitoring.lint.checks.base import RuleCheck
 from monitoring.lint.context import LintContext
-from monitoring.lint.model import Finding, Rule, RuleFile
+from monitoring.lint.model import Rule, RuleFile
 from monitoring.lint.promql import expr_position, name_offset, parsed, selectors
+from monitoring.problems import Problem
 
 
 class UnknownMetric(RuleCheck):
     id = "catalog/unknown-metric"
     summary = "metric names exist in the exporters' catalogs (monitoring/catalog/) or are recorded"
 
-    def check_rule(self, rule: Rule, file: RuleFile, context: LintContext) -> Iterator[Finding]:
+    def check_rule(self, rule: Rule, file: RuleFile, context: LintContext) -> Iterator[Problem]:
         tree = parsed(rule)
         if tree is None:
             return

@@ -6,13 +6,14 @@ from collections.abc import Iterator
 
 from monitoring.lint.checks.base import Check
 from monitoring.lint.context import LintContext
-from monitoring.lint.model import Finding, RuleFile
+from monitoring.lint.model import RuleFile
+from monitoring.problems import Problem
 
 
 class YamlParse(Check):
     id = "yaml/parse"
     summary = "the file parses as YAML"
 
-    def run(self, file: RuleFile, context: LintContext) -> Iterator[Finding]:
+    def run(self, file: RuleFile, context: LintContext) -> Iterator[Problem]:
         if file.parse_error is not None:
             yield file.parse_error

@@ -1,0 +1,131 @@
+"""Every check id (`group/name`) with what it checks: for `--list-checks`, `--disable` and SARIF rules.
+
+A scope says which command runs a check: `inventory` (validate, and generate before it
+generates), `artifacts` (generate's checks of its output), `rules` (lint, and generate on the
+generated rule files), `dashboards` (lint --dashboards, and generate on the generated boards),
+`cloudwatch` (plan and apply). The lint checks (monitoring/lint/checks/) and the kinds' semantic
+checks (`Kind.checks`) describe themselves; the others are listed here. Checks guarding what
+generation reads or what AWS accepts cannot be disabled.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from monitoring.problems import Severity
+
+Scope = Literal["inventory", "artifacts", "rules", "dashboards", "cloudwatch"]
+
+
+@dataclass(frozen=True)
+class CheckInfo:
+    id: str
+    summary: str
+    scopes: frozenset[Scope]
+    severity: Severity = "error"
+    disableable: bool = False
+
+
+def _checks(
+    scope: Scope, disableable: bool, *entries: tuple[str, str] | tuple[str, str, Severity]
+) -> list[CheckInfo]:
+    return [
+        CheckInfo(
+            entry[0], entry[1], frozenset({scope}), entry[2] if len(entry) == 3 else "error", disableable
+        )
+        for entry in entries
+    ]
+
+
+_DECLARED: tuple[CheckInfo, ...] = (
+    *_checks(
+        "inventory",
+        False,
+        ("inventory/file", "every entry of the inventory path is a readable UTF-8 .yaml or .yml file"),
+        ("inventory/yaml", "each file parses as YAML, without anchors, aliases or excessive nesting"),
+        ("inventory/value", "numbers are finite and integers fit in 64 bits"),
+        ("inventory/limits", "the inventory keeps within the size, file and service limits"),
+        ("inventory/unknown-key", "every key is one the schema knows (with a did-you-mean)"),
+        ("inventory/missing-key", "every required key is there"),
+        ("inventory/schema", "values have the type, pattern and range the inventory schema asks"),
+        ("inventory/singleton", "settings (required) and log_retention are declared in exactly one file"),
+        ("inventory/duplicate-domain", "domain names are unique"),
+        ("inventory/duplicate-service", "service names are unique"),
+        ("inventory/unknown-domain", "every service names a declared domain"),
+        ("inventory/unknown-receiver", "every domain names a declared Alertmanager receiver"),
+        ("inventory/no-services", "the inventory declares at least one service"),
+        ("inventory/grafana-uid", "no two domains (nor a domain and the fleet folder) share a Grafana uid"),
+        ("inventory/reserved-label", "labels do not override the ones the tool sets"),
+        ("inventory/retention-prefix", "log retention rules lie inside a claimed prefix"),
+        (
+            "inventory/template",
+            "templates (runbook_url, exporter addresses, ...) use only the placeholders allowed",
+        ),
+        ("secrets/inline-secret", "no value looks like a secret: credentials come by file or environment"),
+        ("pack/unknown-key", "rule packs (rules/<kind>.yaml) use only the keys their schema knows"),
+        ("pack/missing-key", "rule packs have every required key"),
+        ("pack/schema", "rule pack values have the type and shape their schema asks"),
+        ("pack/kind", "a rule pack is named after a registered kind"),
+        ("pack/unknown-threshold", "rule packs reference only thresholds their kind declares"),
+        ("pack/duplicate-alert", "alert names are unique in a rule pack"),
+        ("pack/placeholder", "rule pack templates use only the placeholders allowed"),
+        ("pack/template", "rule pack annotations are templates the generator can expand"),
+        ("pack/test-value", "rule pack test values fit the alert they test"),
+    ),
+    *_checks(
+        "artifacts",
+        False,
+        ("prometheus/duplicate-job", "scrape job names are unique per Prometheus config"),
+        ("prometheus/target", "static targets are host:port"),
+        ("prometheus/label-name", "target label names are valid Prometheus label names"),
+        ("cloudwatch/parameters", "alarms and retention requests pass botocore's model of the API"),
+        ("cloudwatch/alarm-name", "each alarm's AlarmName is its key in the artifact"),
+        ("cloudwatch/period", "alarm periods are 10, 20, 30 or a multiple of 60 seconds"),
+        ("cloudwatch/evaluation-range", "periods times evaluation periods stay within CloudWatch's limit"),
+        ("cloudwatch/datapoints", "DatapointsToAlarm does not exceed EvaluationPeriods"),
+        ("cloudwatch/controller-statistic", "controller metrics are never averaged"),
+        ("cloudwatch/metric-catalog", "alarms use metrics and dimension sets CloudWatch publishes (catalog)"),
+        ("cloudwatch/retention-days", "log retentions are days CloudWatch Logs accepts"),
+        ("secrets/output-secret", "no generated file holds a value that looks like a secret"),
+        ("generate/stale", "with generate --check: the generated folder is what the inventory generates"),
+    ),
+    *_checks(
+        "dashboards",
+        True,
+        ("grafana/json", "the dashboard file is JSON"),
+        ("grafana/schema", "the board matches monitoring/schema/grafana-dashboard.schema.json"),
+        ("grafana/panel-id", "panel ids are unique on a board"),
+        ("grafana/layout", "panels fit the 24-column grid and do not overlap"),
+        ("grafana/datasource", "every datasource a panel, target or variable uses is provisioned"),
+        ("grafana/promql-syntax", "Prometheus queries parse (template variables replaced)"),
+        ("grafana/unknown-metric", "queries name metrics of the exporters' catalogs or our recording rules"),
+        ("grafana/duplicate-uid", "dashboard uids are unique across the files checked"),
+    ),
+    *_checks(
+        "cloudwatch",
+        False,
+        ("cloudwatch/pending-change", "a change apply would make to an alarm or a log retention", "info"),
+        ("cloudwatch/conflict", "no wanted alarm name is held by an alarm this inventory does not own"),
+        ("cloudwatch/retention-held", "a retention shortening is held back until allowed", "warning"),
+        ("cloudwatch/apply-failed", "every change apply made succeeded"),
+    ),
+)
+
+
+@functools.cache
+def registry() -> dict[str, CheckInfo]:
+    from monitoring.kinds import KINDS
+    from monitoring.lint.checks import CHECKS
+
+    lint = [CheckInfo(c.id, c.summary, frozenset({"rules"}), c.severity, True) for c in CHECKS]
+    # The semantic checks each kind owns (Kind.checks), run by validate.
+    kinds = [CheckInfo(c.id, c.summary, frozenset({"inventory"})) for k in KINDS.values() for c in k.checks]
+    return {info.id: info for info in sorted((*_DECLARED, *lint, *kinds), key=lambda info: info.id)}
+
+
+def checks_in(scopes: Iterable[Scope]) -> list[CheckInfo]:
+    wanted = frozenset(scopes)
+    return [info for info in registry().values() if info.scopes & wanted]
