@@ -37,7 +37,7 @@ from monitoring.aws.render import render_text  # noqa: E402
 from monitoring.aws.retention import retention_policy  # noqa: E402
 from monitoring.aws.reviewed import load_reviewed  # noqa: E402
 from monitoring.aws.session import connect, read_plan  # noqa: E402
-from monitoring.generate.cloudwatch import cloudwatch_config, desired_alarms  # noqa: E402
+from monitoring.generate.cloudwatch import cloudwatch_config, desired_alarms, placement_key  # noqa: E402
 from monitoring.inventory.build import load_inventory  # noqa: E402
 from monitoring.kinds.mysql import MysqlService  # noqa: E402
 from monitoring.model import Inventory  # noqa: E402
@@ -100,6 +100,12 @@ def synthetic_inventory(root: Path, alarms: int) -> Path:
     return root
 
 
+def _only_placement(inventory: Inventory) -> str:
+    """The benchmark fleets live in one account and region."""
+    (placement,) = inventory.placements()
+    return placement_key(*placement)
+
+
 def generated(inventory: Inventory) -> Path:
     """A generated folder holding the inventory's cloudwatch files, as `mac generate -o` writes them."""
     out = Path(tempfile.mkdtemp(prefix="mac-generated-"))
@@ -112,7 +118,7 @@ def generated(inventory: Inventory) -> Path:
 def run(label: str, inventory_path: Path, endpoint: str, rate: float) -> str:
     inventory = load_inventory(inventory_path)
     out = generated(inventory)
-    clients = connect(inventory.settings.region, endpoint)
+    clients = connect(inventory.settings.region, endpoint, placement=_only_placement(inventory))
     for service in inventory.services_of("mysql", MysqlService)[:51]:
         clients.logs.create_log_group(logGroupName=service.slow_query_log_group)
     clients.requests.clear()
@@ -191,14 +197,14 @@ def runs_under_faults(endpoint: str, seed: int, rate: float) -> str:
     """Apply runs until converged through the fault proxy; one markdown row."""
     inventory = load_inventory(REPO / "inventory")
     reviewed = load_reviewed(inventory, generated(inventory))
-    direct = connect(inventory.settings.region, endpoint)
+    direct = connect(inventory.settings.region, endpoint, placement=_only_placement(inventory))
     for service in inventory.services_of("mysql", MysqlService)[:51]:
         direct.logs.create_log_group(logGroupName=service.slow_query_log_group)
     proxy = FaultProxy(endpoint, seed=seed, **FAULTS).start()
     started = time.perf_counter()
     runs, outcomes, retried = 0, [], Backoff().retried
     try:
-        clients = connect(inventory.settings.region, proxy.url)
+        clients = connect(inventory.settings.region, proxy.url, placement=_only_placement(inventory))
         while runs < MAX_RUNS:
             runs += 1
             backoff = Backoff()

@@ -11,6 +11,7 @@ import json
 import re
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
@@ -51,13 +52,22 @@ _out = out_option(
 )
 _region = click.option(
     "--region",
-    default=None,
-    help="AWS region; defaults to settings.region of the inventory.",
+    "regions",
+    multiple=True,
+    help="Only this region's alarms and log groups (repeatable). Regions come from the inventory "
+    "(settings, domain and service `region`), never from this option: by default every (account, "
+    "region) its services live in is planned, one session each (cloudwatch/placements.json).",
+)
+_account = click.option(
+    "--account",
+    "accounts",
+    multiple=True,
+    help="Only this account's alarms and log groups (repeatable): a name from settings.accounts.",
 )
 _endpoint = click.option(
     "--endpoint-url",
     default=None,
-    help="Send CloudWatch, CloudWatch Logs and tagging calls here (testing, moto).",
+    help="Send CloudWatch, CloudWatch Logs, tagging and STS calls here (testing, moto).",
 )
 _prune = click.option(
     "--prune",
@@ -167,6 +177,17 @@ def plan_problems(plan: Plan, out: Path) -> list[Problem]:
         )
         for change in plan.retention_held
     ]
+    problems += [
+        Problem(
+            alarm(name),
+            f"alarm {name} watches {metric}, which CloudWatch does not list in {plan.region}: "
+            "it cannot see data yet",
+            "check the resource's identifier in the inventory, or that it exists and publishes the metric",
+            "cloudwatch/metric-missing",
+            "warning",
+        )
+        for name, metric in plan.unseen_metrics.items()
+    ]
     return problems
 
 
@@ -180,16 +201,36 @@ def _unreachable(error: AwsUnreachable, endpoint: str | None) -> NoReturn:
     sys.exit(exit_codes.ENVIRONMENT)
 
 
+def _placements(reviewed: Reviewed, regions: tuple[str, ...], accounts: tuple[str, ...]) -> list[str]:
+    """The placements ("<account>/<region>") to plan: all of them, or those --region/--account keep."""
+    chosen = [
+        key
+        for key, placement in reviewed.placements.items()
+        if (not regions or placement["region"] in regions)
+        and (not accounts or placement["account"] in accounts)
+    ]
+    if not chosen:
+        click.echo(
+            f"error: no alarms or log groups of this inventory are in {', '.join(regions + accounts)}; "
+            f"its accounts and regions: {', '.join(reviewed.placements)}",
+            err=True,
+        )
+        sys.exit(exit_codes.BAD_INPUT)
+    return chosen
+
+
 def _read(
     inventory: Inventory,
     out: Path,
-    region: str | None,
+    placements: tuple[tuple[str, ...], tuple[str, ...]],
     endpoint_url: str | None,
     *,
     prune: bool,
     allow_shorten_retention: bool,
     max_attempts: int,
-) -> tuple[Plan, CloudWatchClients, Backoff]:
+    check_metrics: bool = False,
+) -> tuple[list[tuple[Plan, CloudWatchClients]], Backoff]:
+    """One plan per (account, region), each read through its own session."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     from monitoring.aws.calls import AwsUnreachable, Backoff, error_text, transient_kind
@@ -197,56 +238,73 @@ def _read(
 
     reviewed = _reviewed(inventory, out)
     backoff = Backoff(max_attempts=max_attempts)
+    plans = []
     try:
-        clients = connect(region or inventory.settings.region, endpoint_url)
-        plan = read_plan(
-            inventory,
-            reviewed,
-            clients,
-            prune=prune,
-            now_ms=int(time.time() * 1000),
-            backoff=backoff,
-            allow_shorten_retention=allow_shorten_retention,
-        )
+        for key in _placements(reviewed, *placements):
+            placement = reviewed.placements[key]
+            clients = connect(
+                placement["region"],
+                endpoint_url,
+                role_arn=placement["role_arn"],
+                placement=key,
+                backoff=backoff,
+            )
+            plan = read_plan(
+                inventory,
+                reviewed,
+                clients,
+                prune=prune,
+                now_ms=int(time.time() * 1000),
+                backoff=backoff,
+                allow_shorten_retention=allow_shorten_retention,
+                check_metrics=check_metrics,
+            )
+            plans.append((plan, clients))
     except AwsUnreachable as error:
         _unreachable(error, endpoint_url)
     except (BotoCoreError, ClientError) as error:
         if transient_kind(error) is not None:  # still throttled or failing after every attempt
             click.echo(f"AWS is unavailable: {error_text(error)} after {max_attempts} attempts", err=True)
             sys.exit(exit_codes.ENVIRONMENT)
-        click.echo(f"cannot read CloudWatch: {error_text(error)} (check credentials and region)", err=True)
+        click.echo(
+            f"cannot read CloudWatch: {error_text(error)} (check credentials, roles and regions)", err=True
+        )
         sys.exit(exit_codes.BAD_INPUT)
-    return plan, clients, backoff
+    return plans, backoff
 
 
-def _emit_plan(plan: Plan, out: Path, output_format: str) -> None:
-    """text and json print the plan itself; github and sarif print it as problems."""
-    from monitoring.aws.render import plan_document, render_text
+def _emit_plan(plans: list[Plan], out: Path, output_format: str) -> None:
+    """text and json print the plans themselves; github and sarif print them as problems."""
+    from monitoring.aws.render import plans_document, render_text
 
     if output_format == "text":
-        click.echo(render_text(plan))
+        click.echo("\n\n".join(render_text(plan) for plan in plans))
     elif output_format == "json":
-        click.echo(json.dumps(plan_document(plan), indent=2, sort_keys=True))
+        click.echo(json.dumps(plans_document(plans), indent=2, sort_keys=True))
     else:
-        emit(Report(plan_problems(plan, out), ("cloudwatch",), "the plan"), output_format)
+        problems = [p for plan in plans for p in plan_problems(plan, out)]
+        emit(Report(problems, ("cloudwatch",), "the plan"), output_format)
 
 
 _AGAIN = "Run `mac apply cloudwatch` again to finish: it plans only what is still missing."
 
 
-def _emit_applied(plan: Plan, out: Path, output_format: str, report: ApplyReport | None) -> None:
+def _emit_applied(plans: list[Plan], out: Path, output_format: str, report: ApplyReport | None) -> None:
     """apply's result in json (plan and outcome) or as problems; report is None when nothing was applied."""
-    from monitoring.aws.render import plan_document
+    from monitoring.aws.render import plans_document
 
     applied, failures = (report.applied, report.failures) if report is not None else ([], {})
     if output_format == "json":
-        document = {"plan": plan_document(plan), "applied": applied, "failed": failures}
+        document = {"plan": plans_document(plans), "applied": applied, "failed": failures}
         click.echo(json.dumps(document, indent=2, sort_keys=True))
         return
     from monitoring.generate.cloudwatch import ALARMS_PATH
 
     problems = [
-        p for p in plan_problems(plan, out) if report is None or p.check != "cloudwatch/pending-change"
+        p
+        for plan in plans
+        for p in plan_problems(plan, out)
+        if report is None or p.check != "cloudwatch/pending-change"
     ]
     alarm = _key_lines(out / ALARMS_PATH)
     problems += [
@@ -256,9 +314,10 @@ def _emit_applied(plan: Plan, out: Path, output_format: str, report: ApplyReport
     emit(Report(problems, ("cloudwatch",), "the plan"), output_format)
 
 
-def _echo_requests(clients: CloudWatchClients, backoff: Backoff) -> None:
-    total = sum(clients.requests.values())
-    detail = ", ".join(f"{op} {n}" for op, n in sorted(clients.requests.items()))
+def _echo_requests(sessions: list[CloudWatchClients], backoff: Backoff) -> None:
+    requests = sum((clients.requests for clients in sessions), Counter[str]())
+    total = sum(requests.values())
+    detail = ", ".join(f"{op} {n}" for op, n in sorted(requests.items()))
     click.echo(f"AWS requests: {total} ({detail})", err=True)
     if backoff.summary():
         click.echo(backoff.summary(), err=True)
@@ -275,6 +334,7 @@ def _echo_requests(clients: CloudWatchClients, backoff: Backoff) -> None:
 @_allow_shorten
 @_max_attempts
 @_region
+@_account
 @_endpoint
 def plan_cloudwatch(
     inventory: Path,
@@ -284,35 +344,42 @@ def plan_cloudwatch(
     prune: bool,
     allow_shorten_retention: bool,
     max_attempts: int,
-    region: str | None,
+    regions: tuple[str, ...],
+    accounts: tuple[str, ...],
     endpoint_url: str | None,
 ) -> None:
     """Compare the generated CloudWatch alarms and log retention (--out) with live AWS.
 
     \b
-    Reads alarms named <inventory_id>/... (their tags decide ownership) and every log group;
-    retention is planned only for log groups the inventory names, claims by prefix or has
-    tagged as its own. A wanted alarm name taken by an alarm this inventory does not own is a
-    conflict: exit 1 even without --detailed-exitcode.
+    One plan per (account, region) the inventory's services live in, each read through its own
+    session (the account's role_arn assumed with STS when set). Reads alarms named
+    <inventory_id>/... (their tags decide ownership) and every log group; retention is planned only
+    for log groups the inventory names, claims by prefix or has tagged as its own. A wanted alarm
+    name taken by an alarm this inventory does not own is a conflict: exit 1 even without
+    --detailed-exitcode.
     """
     from monitoring.aws.plan import prune_refusal
 
-    plan, _, _ = _read(
+    read, _ = _read(
         _load(inventory, output_format),
         out,
-        region,
+        (regions, accounts),
         endpoint_url,
         prune=prune,
         allow_shorten_retention=allow_shorten_retention,
         max_attempts=max_attempts,
+        check_metrics=True,
     )
-    _emit_plan(plan, out, output_format)
-    refusal = prune_refusal(plan, None)
-    if refusal:
-        click.echo(f"note: `mac apply cloudwatch --prune` would refuse this plan: {refusal}", err=True)
-    if plan.conflicts:
+    plans = [plan for plan, _ in read]
+    _emit_plan(plans, out, output_format)
+    for plan in plans:
+        refusal = prune_refusal(plan, None)
+        if refusal:
+            click.echo(f"note: `mac apply cloudwatch --prune` would refuse this plan: {refusal}", err=True)
+    if any(plan.conflicts for plan in plans):
         sys.exit(exit_codes.FINDINGS)
-    sys.exit(exit_codes.FINDINGS if detailed_exitcode and plan.has_changes else exit_codes.OK)
+    pending = any(plan.has_changes for plan in plans)
+    sys.exit(exit_codes.FINDINGS if detailed_exitcode and pending else exit_codes.OK)
 
 
 @apply_group.command("cloudwatch", epilog=EXIT_CODES_HELP)
@@ -340,6 +407,7 @@ def plan_cloudwatch(
 )
 @_max_attempts
 @_region
+@_account
 @_endpoint
 def apply_cloudwatch(
     inventory: Path,
@@ -352,7 +420,8 @@ def apply_cloudwatch(
     dry_run: bool,
     max_calls_per_second: float,
     max_attempts: int,
-    region: str | None,
+    regions: tuple[str, ...],
+    accounts: tuple[str, ...],
     endpoint_url: str | None,
 ) -> None:
     """Create and update owned alarms, set log retention; with --prune delete owned leftovers.
@@ -362,55 +431,67 @@ def apply_cloudwatch(
     connections. Progress and an ETA go to stderr. When some changes failed each is listed, and
     re-running finishes the job.
     """
-    from monitoring.aws.apply import Progress, apply_plan
+    from monitoring.aws.apply import ApplyReport, Progress, apply_plan
     from monitoring.aws.calls import RateLimiter
     from monitoring.aws.plan import prune_refusal
     from monitoring.aws.render import CONFLICTS_TEXT, held_text, render_text
 
-    plan, clients, backoff = _read(
+    read, backoff = _read(
         _load(inventory, output_format),
         out,
-        region,
+        (regions, accounts),
         endpoint_url,
         prune=prune,
         allow_shorten_retention=allow_shorten_retention,
         max_attempts=max_attempts,
     )
+    plans = [plan for plan, _ in read]
     text = output_format == "text"
     if text:
-        click.echo(render_text(plan))
-    refusal = prune_refusal(plan, prune_max)
-    if refusal:
-        click.echo(f"error: {refusal}", err=True)
+        click.echo("\n\n".join(render_text(plan) for plan in plans))
+    refusals = [refusal for plan in plans if (refusal := prune_refusal(plan, prune_max))]
+    if refusals:
+        for refusal in refusals:
+            click.echo(f"error: {refusal}", err=True)
         sys.exit(exit_codes.BAD_INPUT)
-    blocked = bool(plan.conflicts or plan.retention_held)
-    if dry_run or not plan.has_changes_to_apply:
+    blocked = any(plan.conflicts or plan.retention_held for plan in plans)
+    if dry_run or not any(plan.has_changes_to_apply for plan in plans):
         if not text:
-            _emit_applied(plan, out, output_format, None)
+            _emit_applied(plans, out, output_format, None)
         sys.exit(exit_codes.FINDINGS if blocked else exit_codes.OK)
     if not yes:
         click.confirm("Apply these changes?", abort=True, err=True)
-    total = sum(1 for c in plan.alarm_changes if c.action != "delete")
-    total += len(plan.deletions) + len(plan.retention_to_apply)
-    report = apply_plan(
-        plan,
-        clients.cloudwatch,
-        clients.logs,
-        limiter=RateLimiter(max_calls_per_second),
-        backoff=backoff,
-        progress=Progress(total, max_calls_per_second, sys.stderr),
+    total = sum(
+        sum(1 for c in plan.alarm_changes if c.action != "delete")
+        + len(plan.deletions)
+        + len(plan.retention_to_apply)
+        for plan in plans
     )
-    _echo_requests(clients, backoff)
+    limiter = RateLimiter(max_calls_per_second)
+    progress = Progress(total, max_calls_per_second, sys.stderr)
+    report = ApplyReport()
+    for plan, clients in read:
+        done = apply_plan(
+            plan, clients.cloudwatch, clients.logs, limiter=limiter, backoff=backoff, progress=progress
+        )
+        report.applied += done.applied
+        report.failures.update(done.failures)
+        if done.unreachable is not None:
+            report.unreachable = done.unreachable
+            break
+    _echo_requests([clients for _, clients in read], backoff)
     if text:
         click.echo(f"Applied {len(report.applied)} changes, {len(report.failures)} failed.")
         for name, reason in sorted(report.failures.items()):
             click.echo(f"  failed: {name}: {reason}")
-        if plan.retention_held:
-            click.echo(held_text(plan))
-        if plan.conflicts:
-            click.echo(f"{len(plan.conflicts)} {CONFLICTS_TEXT} (left untouched).")
+        for plan in plans:
+            if plan.retention_held:
+                click.echo(held_text(plan))
+        conflicts = sum(len(plan.conflicts) for plan in plans)
+        if conflicts:
+            click.echo(f"{conflicts} {CONFLICTS_TEXT} (left untouched).")
     else:
-        _emit_applied(plan, out, output_format, report)
+        _emit_applied(plans, out, output_format, report)
     if report.unreachable is not None:
         _unreachable(report.unreachable, endpoint_url)
     if report.failures:

@@ -30,8 +30,9 @@ from monitoring.kinds import KINDS
 from monitoring.model import Inventory, Settings
 
 GRID_COLUMNS = 24
-# Grafana 9/10 dashboard model; grafanalib's default (12) would make Grafana run migrations on load.
-SCHEMA_VERSION = 37
+# Grafana 11's dashboard model (the grafana-foundation-sdk 11.6 schema the tests decode with);
+# grafanalib's default (12) would make Grafana run migrations on load.
+SCHEMA_VERSION = 41
 GENERATED_TAG = "generated"
 ALL = "$__all"
 
@@ -394,6 +395,15 @@ def selector(job: str | None = None, **matchers: str) -> str:
     return "{" + ", ".join(parts) + "}"
 
 
-def cloudwatch_variables(settings: Settings, services: Sequence[tuple[str, str]]) -> list[Template]:
-    """`datasource` (CloudWatch) and `service`: (service name, CloudWatch dimension value) pairs."""
-    return [datasource_variable(settings, "cloudwatch"), custom_variable("service", "Service", services)]
+def cloudwatch_variables(
+    settings: Settings, services: Sequence[tuple[str, str]], *extra: Template
+) -> list[Template]:
+    """`datasource` (CloudWatch) and `service`: (service name, CloudWatch dimension value) pairs.
+
+    A fleet in several accounts or regions has one CloudWatch datasource per (account, region)
+    (monitoring/inventory/build.py), so the datasource picker is the account and region picker.
+    """
+    datasource = datasource_variable(settings, "cloudwatch")
+    if len([d for d in settings.datasources if d.type == "cloudwatch"]) > 1:
+        datasource.label = "Account and region"
+    return [datasource, custom_variable("service", "Service", services), *extra]

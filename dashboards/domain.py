@@ -28,6 +28,7 @@ from dashboards.common import (
     with_link,
 )
 from monitoring.kinds import KINDS
+from monitoring.kinds.base import OverviewSpec
 from monitoring.kinds.documentdb import DocumentdbService
 from monitoring.kinds.opensearch import OpensearchService
 from monitoring.lazy import resolve
@@ -123,7 +124,7 @@ def opensearch_row(inventory: Inventory, kind: str, services: Sequence[Service])
             CloudwatchQuery(
                 "AWS/ES",
                 metric,
-                {"DomainName": s.domain_name, "ClientId": inventory.settings.account_id},
+                {"DomainName": s.domain_name, "ClientId": s.account.account_id},
                 statistic,
                 s.name,
             )
@@ -189,6 +190,14 @@ def documentdb_row(inventory: Inventory, kind: str, services: Sequence[Service])
     ]
 
 
+def _board_filter(overview: OverviewSpec, domain: Domain, services: Sequence[Service]) -> str:
+    """The kind board's variables for this domain: a Prometheus board filters by its domain
+    variable; a CloudWatch board has only a service list (no domain, no All), so it gets the names."""
+    if overview.datasource == "cloudwatch":
+        return "&".join(f"var-service={s.name}" for s in sorted(services, key=lambda s: s.name))
+    return f"var-domain={domain.name}&var-service={ALL}"
+
+
 def build(inventory: Inventory, domain: Domain) -> Dashboard:
     services = [s for s in inventory.services if s.domain == domain.name]
     settings = inventory.settings
@@ -211,10 +220,11 @@ def build(inventory: Inventory, domain: Domain) -> Dashboard:
     sections = []
     for kind in kinds:
         row: RowBuilder = resolve(rows[kind].row)
-        first, *rest = row(inventory, kind, [s for s in services if s.kind == kind])
+        of_kind = [s for s in services if s.kind == kind]
+        first, *rest = row(inventory, kind, of_kind)
         uid = kind_dashboard_uid(settings, kind)
         board = with_link(
-            first, f"{kind_title(kind)} board", f"/d/{uid}/{uid}?var-domain={domain.name}&var-service={ALL}"
+            first, f"{kind_title(kind)} board", f"/d/{uid}/{uid}?{_board_filter(rows[kind], domain, of_kind)}"
         )
         sections.append(Section(kind_title(kind), [board, *rest]))
     return dashboard(

@@ -10,6 +10,7 @@ from dashboards.common import (
     Threshold,
     cloudwatch_query,
     cloudwatch_variables,
+    custom_variable,
     dashboard,
     datasource_ref,
     domain_tag,
@@ -39,7 +40,11 @@ YELLOW = Threshold(
 def build(inventory: Inventory) -> Dashboard:
     services = sorted((s.name, s.domain_name) for s in inventory.services_of(KIND, OpensearchService))
     ds = datasource_ref("cloudwatch")
-    domain = ["$service", inventory.settings.account_id]
+    # ClientId is each domain's own account: a choice when the domains span several accounts.
+    accounts = sorted({s.account.account_id for s in inventory.services_of(KIND, OpensearchService)})
+    several = len(accounts) > 1
+    account = [custom_variable("account_id", "Account id", [(a, a) for a in accounts])] if several else []
+    domain = ["$service", "$account_id" if several else accounts[0]]
 
     def metric(name: str) -> list[CloudwatchQuery]:
         return [cloudwatch_query(FACADE.series(name, "domain", domain), "{{DomainName}}")]
@@ -50,7 +55,7 @@ def build(inventory: Inventory) -> Dashboard:
         description="OpenSearch Service domains from CloudWatch. The report: luckylfe-log went RED after "
         "3 data nodes crashed with JVM OOM; luckyur-log ran out of disk.",
         tags=["cloudwatch", kind_tag(KIND), *map(domain_tag, domains_of_kind(inventory, KIND))],
-        variables=cloudwatch_variables(inventory.settings, services),
+        variables=cloudwatch_variables(inventory.settings, services, *account),
         sections=[
             Section(
                 "Cluster status",

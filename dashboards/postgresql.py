@@ -28,7 +28,7 @@ from monitoring.naming import cloudwatch_board_uid, kind_dashboard_uid
 KIND = "postgresql"
 
 NO_DATA_UNTIL_TRAFFIC = {
-    "Replication lag": "the service is a replica: postgres_exporter reports lag only on a standby",
+    "Replication lag": "the service is a primary with a streaming replica: lag is measured on the primary",
 }
 
 
@@ -117,7 +117,14 @@ def build(inventory: Inventory) -> Dashboard:
                     timeseries(
                         "Replication lag",
                         "s",
-                        [PromQuery(f"max by (service) (pg_replication_lag_seconds{s})", "{{service}}")],
+                        [
+                            PromQuery(
+                                "max by (service, application_name) ("
+                                f"pg_stat_replication_pg_wal_lsn_diff{s} / "
+                                f"deriv(pg_stat_replication_pg_current_wal_lsn_bytes{s}[$__rate_interval]))",
+                                "{{service}} → {{application_name}}",
+                            )
+                        ],
                         ds,
                         limit=threshold(inventory, KIND, "max_replication_lag_seconds"),
                         no_data=NO_DATA_UNTIL_TRAFFIC["Replication lag"],

@@ -2,7 +2,10 @@
 
 Files live in monitoring/catalog/<exporter>.txt, one `<name> <type>` per line,
 optionally followed by the word `conditional` for series that only appear on
-some fleets (replicas, particular states). Lines starting with `#` are comments.
+some fleets (replicas, particular states), and by `since=<version>` for series
+only exporters newer than the catalog's own version emit. Lines starting with `#`
+are comments; the header line `# version: <version>` names the exporter version the
+catalog was captured from: the version we support.
 Stdlib only: this module is on the lint's fast import path.
 """
 
@@ -17,6 +20,8 @@ from pathlib import Path
 CATALOG_DIR = Path(__file__).resolve().parent / "catalog"
 METRIC_TYPES = frozenset({"counter", "gauge", "histogram", "summary", "untyped"})
 CONDITIONAL = "conditional"
+SINCE = "since="
+VERSION_HEADER = "# version: "
 # Series Prometheus adds to every scrape target; metric_type() always consults them.
 SYNTHETIC_CATALOG = "prometheus_synthetic"
 HAND_ADDED_MARKER = "# ---- hand-added"
@@ -35,6 +40,14 @@ class CatalogEntry:
     name: str
     type: str
     conditional: bool
+    # The first exporter version that emits the series, when it is newer than the catalog's.
+    since: str | None = None
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    """ "0.11.1" -> (0, 11, 1); packaging suffixes ("1.45.0-2+b4", "2.x") end the comparison."""
+    numbers = re.match(r"\d+(?:\.\d+)*", version)
+    return tuple(int(n) for n in numbers.group(0).split(".")) if numbers else ()
 
 
 def parse_catalog(text: str, source: str) -> dict[str, CatalogEntry]:
@@ -46,8 +59,15 @@ def parse_catalog(text: str, source: str) -> dict[str, CatalogEntry]:
             continue
         fields = line.split()
         where = f"{source}:{number}"
-        if len(fields) not in (2, 3) or (len(fields) == 3 and fields[2] != CONDITIONAL):
-            raise ValueError(f"{where}: expected '<metric_name> <type> [{CONDITIONAL}]', got {raw!r}")
+        since = fields.pop()[len(SINCE) :] if len(fields) > 2 and fields[-1].startswith(SINCE) else None
+        if (
+            len(fields) not in (2, 3)
+            or (len(fields) == 3 and fields[2] != CONDITIONAL)
+            or (since is not None and not version_key(since))
+        ):
+            raise ValueError(
+                f"{where}: expected '<metric_name> <type> [{CONDITIONAL}] [{SINCE}<version>]', got {raw!r}"
+            )
         name, kind = fields[0], fields[1]
         if not _METRIC_NAME.fullmatch(name):
             raise ValueError(f"{where}: invalid metric name {name!r}")
@@ -55,8 +75,16 @@ def parse_catalog(text: str, source: str) -> dict[str, CatalogEntry]:
             raise ValueError(f"{where}: unknown type {kind!r} (one of {', '.join(sorted(METRIC_TYPES))})")
         if name in entries:
             raise ValueError(f"{where}: duplicate metric name {name!r}")
-        entries[name] = CatalogEntry(name, kind, len(fields) == 3)
+        entries[name] = CatalogEntry(name, kind, len(fields) == 3, since)
     return entries
+
+
+def parse_version(text: str) -> str | None:
+    """The `# version: ` header of catalog text: the exporter version it was captured from."""
+    for line in text.splitlines():
+        if line.startswith(VERSION_HEADER):
+            return line[len(VERSION_HEADER) :].split()[0].rstrip(";")
+    return None
 
 
 def available_catalogs() -> list[str]:
@@ -70,6 +98,19 @@ def load_catalog(exporter: str) -> dict[str, CatalogEntry]:
     if not _CATALOG_NAME.fullmatch(exporter) or not path.is_file():
         raise ValueError(f"no metric catalog {exporter!r}; available: {', '.join(available_catalogs())}")
     return parse_catalog(path.read_text(encoding="utf-8"), str(path))
+
+
+@functools.cache
+def catalog_version(exporter: str) -> str | None:
+    """The exporter version `exporter`'s catalog was captured from (its `# version:` header)."""
+    load_catalog(exporter)
+    return parse_version((CATALOG_DIR / f"{exporter}.txt").read_text(encoding="utf-8"))
+
+
+def unsupported(exporter: str, entry: CatalogEntry) -> bool:
+    """Whether the supported exporter version (the catalog's) never emits `entry`."""
+    version = catalog_version(exporter)
+    return entry.since is not None and version is not None and version_key(version) < version_key(entry.since)
 
 
 def metric_type(name: str, exporters: Iterable[str]) -> str | None:

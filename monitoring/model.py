@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, Literal, TypeVar
 
 from monitoring.problems import Location
 
@@ -22,6 +22,9 @@ class Datasource:
     password_env: str = ""
     is_default: bool = False
     purpose: str = ""
+    # CloudWatch: one datasource per (account, region) the fleet lives in, through the account's role.
+    region: str = ""
+    assume_role_arn: str = ""
 
 
 @dataclass(frozen=True)
@@ -47,27 +50,63 @@ class PrometheusSettings:
 
 
 @dataclass(frozen=True)
+class SmtpSettings:
+    smarthost: str
+    from_: str
+    auth_username: str = ""
+    auth_password_file: str = ""
+
+
+@dataclass(frozen=True)
 class AlertmanagerSettings:
     default_receiver: str = "default"
     receivers: tuple[Receiver, ...] = ()
+    smtp: SmtpSettings | None = None
     group_wait_seconds: int = 30
     repeat_interval_hours: int = 4
+
+
+@dataclass(frozen=True)
+class Account:
+    """An AWS account the fleet lives in; `role_arn`, when set, is assumed to read and write it."""
+
+    name: str
+    account_id: str = ""
+    role_arn: str = ""
+
+
+# The one account of an inventory that declares `settings.account_id` (or nothing) instead of
+# `settings.accounts`.
+DEFAULT_ACCOUNT = "default"
 
 
 @dataclass(frozen=True)
 class Settings:
     organization: str
     environment: str
+    # The default region of domains and services; always one of `regions`.
     region: str
     # Names and owns this inventory's CloudWatch resources; "<organization>/<environment>" by default.
     inventory_id: str = ""
+    # The default account's id.
     account_id: str = ""
+    accounts: tuple[Account, ...] = ()
+    regions: tuple[str, ...] = ()
     labels: Mapping[str, str] = field(default_factory=dict)
     runbook_url: str = "https://runbooks.example.com/{kind}#{alertname}"
     grafana_url: str = "http://grafana.example.com"
     datasources: tuple[Datasource, ...] = ()
     prometheus: PrometheusSettings = PrometheusSettings()
     alertmanager: AlertmanagerSettings = AlertmanagerSettings()
+
+
+@dataclass(frozen=True)
+class Override:
+    """A domain's or service's change to one alert (or alarm) of the packs; None keeps the pack's."""
+
+    enabled: bool = True
+    for_: str | None = None
+    severity: Literal["critical", "warning"] | None = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +118,12 @@ class Domain:
     alarm_topic_arns: Mapping[str, str]
     labels: Mapping[str, str]
     location: Location
+    account: Account
+    region: str
+    alert_overrides: Mapping[str, Override] = field(default_factory=dict)
+    alarm_overrides: Mapping[str, Override] = field(default_factory=dict)
+    # Alertmanager time intervals (validated inventory entries) muting the domain's alerts.
+    maintenance: tuple[Mapping[str, Any], ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -93,6 +138,14 @@ class Service:
     labels: Mapping[str, str]
     thresholds: Mapping[str, float]
     location: Location
+    # Where the service lives: inherited settings -> domain -> service.
+    account: Account
+    region: str
+    # Domain overrides merged under the service's own, per alert / alarm name.
+    alert_overrides: Mapping[str, Override] = field(default_factory=dict)
+    alarm_overrides: Mapping[str, Override] = field(default_factory=dict)
+    # The service's own maintenance windows (its domain's apply too).
+    maintenance: tuple[Mapping[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -124,6 +177,11 @@ class Inventory:
     # Threshold values per kind at fleet level (kind defaults + settings.thresholds), before
     # domain and service overrides: what a rule uses for services that override nothing.
     fleet_thresholds: Mapping[str, Mapping[str, float]]
+
+    def placements(self) -> tuple[tuple[Account, str], ...]:
+        """The (account, region) pairs services live in, sorted by account name and region."""
+        pairs = {(s.account, s.region) for s in self.services}
+        return tuple(sorted(pairs, key=lambda pair: (pair[0].name, pair[1])))
 
     def domain(self, name: str) -> Domain:
         return next(d for d in self.domains if d.name == name)

@@ -46,9 +46,12 @@ def kind_dashboard_uid(settings: Settings, kind: str) -> str:
     return stable_uid(settings.organization, kind)
 
 
-def kind_dashboard_url(settings: Settings, kind: str) -> str:
-    """Link for an alert annotation; `{{ $labels.service }}` is expanded by Prometheus."""
+def kind_dashboard_url(settings: Settings, kind: str, domain: str | None = None) -> str:
+    """Link for an alert annotation; `{{ $labels.service }}` is expanded by Prometheus. An alert
+    of a whole domain (absent(): no service label) opens the board on the domain's services."""
     uid = kind_dashboard_uid(settings, kind)
+    if domain is not None:
+        return f"{settings.grafana_url}/d/{uid}/{uid}?var-domain={domain}&var-service=$__all"
     return f"{settings.grafana_url}/d/{uid}/{uid}?var-service={{{{ $labels.service }}}}"
 
 
@@ -58,6 +61,8 @@ RUNBOOK_PLACEHOLDERS = ("alertname", "kind")
 GRAFANA_URL_PLACEHOLDERS: tuple[str, ...] = ()
 # settings.prometheus.exporters.<kind>.address of a kind with one exporter per service.
 EXPORTER_PLACEHOLDERS = ("name",)
+# A domain's alarm_topic_arns: filled per alarm with its service's region and account.
+TOPIC_PLACEHOLDERS = ("account_id", "region")
 _TEMPLATE_PART = re.compile(r"\{([^{}]*)\}|[{}]")
 
 
@@ -88,6 +93,18 @@ def fill_template(template: str, values: Mapping[str, str]) -> str:
 
 def runbook_url(settings: Settings, kind: str, alertname: str) -> str:
     return fill_template(settings.runbook_url, {"alertname": alertname, "kind": kind})
+
+
+def alarm_runbook_url(settings: Settings, kind: str, check: str) -> str:
+    """A CloudWatch alarm's runbook: check names repeat across kinds (cpu-high of RDS and of
+    OpenSearch), so a template without {kind} gets the kind in the anchor; alert names
+    (CamelCase, no '-') never take the same anchor."""
+    unique = check if "{kind}" in settings.runbook_url else f"{kind}-{check}"
+    return runbook_url(settings, kind, unique)
+
+
+def alarm_topic_arn(template: str, service: Service) -> str:
+    return fill_template(template, {"account_id": service.account.account_id, "region": service.region})
 
 
 def cloudwatch_board_uid(settings: Settings, board: str) -> str:

@@ -238,6 +238,16 @@ def _template_problems(doc: Document) -> list[Problem]:
         if alert.get("per_domain", False):
             variables: tuple[str, ...] = DOMAIN_VARIABLES
             scope = "a per_domain alert"
+            if "service" in alert.get("labels", {}):
+                problems.append(
+                    Problem(
+                        doc.value_location((*at, "labels", "service")),
+                        f"alert {name}: a per_domain alert is about no one service (absent() has no"
+                        " service label), so it may not set one",
+                        "label it with kind and domain; its dashboard link opens the domain",
+                        check="pack/per-domain-service",
+                    )
+                )
         elif "threshold" in alert:
             variables, scope = THRESHOLD_VARIABLES, "an alert with a threshold"
         else:
@@ -253,6 +263,16 @@ def _template_problems(doc: Document) -> list[Problem]:
                 for used in PLACEHOLDER.findall(text)
                 if used not in variables
             ]
+        if not variables and any(not alert["expr"].startswith("job=", i + 1) for i in _braces(alert["expr"])):
+            problems.append(
+                Problem(
+                    doc.value_location((*at, "expr")),
+                    f"alert {name}: a selector does not start with its job matcher",
+                    "an alert without ${services} is narrowed to some services (overrides) by a "
+                    "matcher put before the job matcher of each selector: write {job=...} first",
+                    check="pack/selector",
+                )
+            )
         for field in ("summary", "description"):
             try:
                 expand(PLACEHOLDER.sub("1", alert[field]), {}, 1.0)
@@ -262,6 +282,10 @@ def _template_problems(doc: Document) -> list[Problem]:
                 )
         problems += _test_problems(doc, at, alert)
     return problems
+
+
+def _braces(expr: str) -> list[int]:
+    return [index for index, char in enumerate(expr) if char == "{"]
 
 
 def _test_problems(doc: Document, at: NodePath, alert: Mapping[str, Any]) -> list[Problem]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,10 +14,13 @@ from monitoring.metric_catalog import (
     HAND_ADDED_MARKER,
     CatalogEntry,
     available_catalogs,
+    catalog_version,
     load_catalog,
     metric_type,
     parse_catalog,
     parse_exposition,
+    unsupported,
+    version_key,
 )
 from tests import servers
 from tests.servers import (
@@ -185,7 +189,51 @@ def test_prometheus_synthetic_series_match_catalog(
 def test_postgres_catalog_has_current_replication_lag_name_only() -> None:
     catalog = load_catalog("postgres_exporter")
     assert "pg_replication_lag" not in catalog
-    assert catalog["pg_replication_lag_seconds"] == CatalogEntry("pg_replication_lag_seconds", "gauge", True)
+    lag = catalog["pg_replication_lag_seconds"]
+    assert lag == CatalogEntry("pg_replication_lag_seconds", "gauge", True, "0.13.2")
+    assert unsupported("postgres_exporter", lag)
+    assert not unsupported("postgres_exporter", catalog["pg_stat_replication_pg_wal_lsn_diff"])
+
+
+@pytest.mark.parametrize("name", sorted(available_catalogs()))
+def test_every_catalog_records_the_exporter_version_it_describes(name: str) -> None:
+    version = catalog_version(name)
+    assert version is not None and version_key(version), f"{name}.txt has no '# version: ' header"
+
+
+EXPORTER_BINARIES = {
+    "mysqld_exporter": "prometheus-mysqld-exporter",
+    "node_exporter": "prometheus-node-exporter",
+    "postgres_exporter": "prometheus-postgres-exporter",
+    "redis_exporter": "prometheus-redis-exporter",
+}
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("name", GENERATED_CATALOGS)
+def test_captured_catalogs_name_the_version_of_the_exporter_we_run(name: str) -> None:
+    """The version a catalog says it was captured from is the one the tests (and Debian) run."""
+    result = subprocess.run(
+        [servers.tool(EXPORTER_BINARIES[name]), "--version"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    version = catalog_version(name)
+    assert version is not None
+    assert version in result.stdout + result.stderr, (version, result.stdout + result.stderr)
+
+
+def test_a_since_newer_than_the_catalog_version_is_unsupported(catalog_dir: Path) -> None:
+    (catalog_dir / "demo.txt").write_text(
+        "# version: 1.2.0; series newer versions add carry since=<version>.\n"
+        "demo_old gauge\ndemo_same gauge since=1.2.0\ndemo_new gauge conditional since=1.10\n"
+    )
+    catalog = load_catalog("demo")
+    assert catalog_version("demo") == "1.2.0"
+    assert catalog["demo_new"] == CatalogEntry("demo_new", "gauge", True, "1.10")
+    assert [n for n, e in catalog.items() if unsupported("demo", e)] == ["demo_new"]
 
 
 def test_required_mysqld_series_are_unconditional() -> None:
@@ -205,15 +253,21 @@ def test_required_mysqld_series_are_unconditional() -> None:
 def catalog_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setattr(metric_catalog, "CATALOG_DIR", tmp_path)
     load_catalog.cache_clear()
+    catalog_version.cache_clear()
     yield tmp_path
     load_catalog.cache_clear()
+    catalog_version.cache_clear()
 
 
 @pytest.mark.parametrize(
     ("bad_line", "message"),
     [
         ("foo_total countr", "unknown type 'countr'"),
-        ("foo_total counter maybe", "expected '<metric_name> <type> \\[conditional\\]'"),
+        (
+            "foo_total counter maybe",
+            "expected '<metric_name> <type> \\[conditional\\] \\[since=<version>\\]'",
+        ),
+        ("foo_total counter since=abc", "expected"),
         ("foo_total", "expected"),
         ("9foo gauge", "invalid metric name '9foo'"),
         ("bar gauge", "duplicate metric name 'bar'"),

@@ -15,6 +15,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from cli.main import cli
+from monitoring.generate.cloudwatch import desired_alarms
+from monitoring.inventory.build import load_inventory
 from tests.aws_fixtures import MotoServer, moto, moto_server  # noqa: F401 (fixtures)
 from tests.fault_proxy import FaultProxy
 from tests.helpers import REPO
@@ -23,7 +25,9 @@ from tests.servers import free_port
 pytestmark = pytest.mark.integration
 
 FLEET = REPO / "tests/fixtures/cloudwatch/inventory"
-FLEET_ALARMS = 47
+# Derived from the fixture, so a preset change moves the expectations with it.
+FLEET_WANTED = desired_alarms(load_inventory(FLEET))
+FLEET_ALARMS = len(FLEET_WANTED)
 
 
 def mac(*args: str | Path) -> Result:
@@ -151,7 +155,7 @@ def edited_fleet(tmp_path: Path, old: str, new: str, *more: str, name: str = "in
 ORDERS_DB = (
     "  - kind: mysql\n    name: orders-db\n    domain: shop\n    endpoint: orders-db.example.internal:3306\n"
 )
-ORDERS_DB_ALARMS = 7
+ORDERS_DB_ALARMS = sum("/mysql/orders-db/" in name for name in FLEET_WANTED)
 
 
 @pytest.fixture
@@ -239,7 +243,9 @@ def test_prune_deletes_owned_leftovers_only_and_never_unowned_alarms(
     without_orders = edited_fleet(tmp_path, ORDERS_DB, "")
     kept = apply(without_orders, moto.url)
     assert kept.exit_code == 0
-    assert "7 owned alarms are no longer in the inventory; --prune deletes them" in kept.output
+    assert (
+        f"{ORDERS_DB_ALARMS} owned alarms are no longer in the inventory; --prune deletes them" in kept.output
+    )
     assert "acme/test/mysql/orders-db/cpu-high" in alarms(moto.url)
 
     pruned = apply(without_orders, moto.url, "--prune")
@@ -248,7 +254,7 @@ def test_prune_deletes_owned_leftovers_only_and_never_unowned_alarms(
     assert not [name for name in live if name.startswith("acme/test/mysql/orders-db/")]
     assert live["acme/test/mysql/legacy-db/cpu-high"]["Threshold"] == 50.0
     assert live["someone-elses-alarm"]["Threshold"] == 60.0
-    assert len(live) == FLEET_ALARMS - 7 + 2
+    assert len(live) == FLEET_ALARMS - ORDERS_DB_ALARMS + 2
     assert plan(without_orders, moto.url, "--prune").exit_code == 0
 
 
@@ -312,9 +318,9 @@ def test_deletes_respect_the_100_name_limit(proxy: FaultProxy, tmp_path: Path) -
     )
     bigger = edited_fleet(tmp_path, "services:\n", f"services:\n{databases}")
     assert apply(bigger, proxy.url).exit_code == 0
-    assert len(alarms(proxy.url)) == FLEET_ALARMS + 20 * 7
+    assert len(alarms(proxy.url)) == FLEET_ALARMS + 20 * ORDERS_DB_ALARMS
 
-    pruned = apply(FLEET, proxy.url, "--prune", "--prune-max", "140")
+    pruned = apply(FLEET, proxy.url, "--prune", "--prune-max", str(20 * ORDERS_DB_ALARMS))
     assert pruned.exit_code == 0, pruned.output
     assert len(alarms(proxy.url)) == FLEET_ALARMS
     assert proxy.rejected == {}
@@ -383,11 +389,11 @@ def test_prune_refuses_to_delete_more_than_the_limit_unless_allowed(
     refused = apply(FLEET, moto.url, "--prune")
     assert refused.exit_code == 2, refused.output
     assert (
-        f"refusing to prune: 140 owned alarms of 20 services would be deleted, more than the default "
-        f"limit of 18 (10% of the {owned} owned alarms live, at least 10, at most 100). Nothing was "
-        "changed." in refused.stderr
+        f"refusing to prune: {20 * ORDERS_DB_ALARMS} owned alarms of 20 services would be deleted, more "
+        f"than the default limit of {owned // 10} (10% of the {owned} owned alarms live, at least 10, at "
+        "most 100). Nothing was changed." in refused.stderr
     )
-    assert "re-run with --prune-max 140" in refused.stderr
+    assert f"re-run with --prune-max {20 * ORDERS_DB_ALARMS}" in refused.stderr
     assert "Applied" not in refused.output
     assert len(alarms(moto.url)) == owned
 
@@ -395,7 +401,7 @@ def test_prune_refuses_to_delete_more_than_the_limit_unless_allowed(
     assert planned.exit_code == 1
     assert "`mac apply cloudwatch --prune` would refuse this plan" in planned.stderr
 
-    assert apply(FLEET, moto.url, "--prune", "--prune-max", "139").exit_code == 2
+    assert apply(FLEET, moto.url, "--prune", "--prune-max", str(20 * ORDERS_DB_ALARMS - 1)).exit_code == 2
     assert len(alarms(moto.url)) == owned
     allowed = apply(FLEET, moto.url, "--prune", "--prune-max", "140")
     assert allowed.exit_code == 0, allowed.output

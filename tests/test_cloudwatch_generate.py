@@ -11,7 +11,13 @@ import pytest
 from monitoring.artifacts import Artifact
 from monitoring.aws.checks import alarm_problems, check_cloudwatch
 from monitoring.checks import check_artifacts
-from monitoring.generate.cloudwatch import ALARMS_PATH, RETENTION_PATH, cloudwatch_config, desired_alarms
+from monitoring.generate.cloudwatch import (
+    ALARMS_PATH,
+    PLACEMENTS_PATH,
+    RETENTION_PATH,
+    cloudwatch_config,
+    desired_alarms,
+)
 from monitoring.inventory.build import load_inventory
 from tests.helpers import REPO, assert_generated
 
@@ -29,7 +35,7 @@ def test_generated_cloudwatch_matches_golden_files() -> None:
 
 def test_every_generated_parameter_set_passes_the_botocore_model_checks() -> None:
     artifacts = cloudwatch_config(load_inventory(REPO / "inventory"))
-    assert {a.path for a in artifacts} == {ALARMS_PATH, RETENTION_PATH}
+    assert {a.path for a in artifacts} == {ALARMS_PATH, RETENTION_PATH, PLACEMENTS_PATH}
     assert check_artifacts(artifacts) == []
 
 

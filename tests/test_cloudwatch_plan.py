@@ -18,11 +18,19 @@ from cli.main import cli
 from monitoring.aws.apply import Progress
 from monitoring.aws.calls import AwsUnreachable, Backoff, RateLimiter
 from monitoring.aws.live import LiveAlarm, LiveLogGroup
-from monitoring.aws.plan import GB, MS_PER_DAY, Plan, compute_plan, expiring_bytes, prune_refusal
+from monitoring.aws.plan import (
+    GB,
+    MS_PER_DAY,
+    STANDARD_ALARM_USD_PER_MONTH,
+    Plan,
+    compute_plan,
+    expiring_bytes,
+    prune_refusal,
+)
 from monitoring.aws.render import plan_document, render_text
 from monitoring.aws.retention import retention_document, retention_policy
 from monitoring.aws.reviewed import retention_from_document
-from monitoring.generate.cloudwatch import ALARMS_PATH, desired_alarms
+from monitoring.generate.cloudwatch import ALARMS_PATH, PLACEMENTS_PATH, desired_alarms
 from monitoring.inventory.build import load_inventory
 from monitoring.model import Inventory
 from monitoring.problems import InputError
@@ -75,7 +83,8 @@ def test_everything_is_created_from_empty_and_nothing_planned_once_live(fleet: I
     wanted = desired_alarms(fleet)
     empty = plan_for(fleet, [])
     assert [c.action for c in empty.alarm_changes] == ["create"] * len(wanted)
-    assert empty.counts_by_kind()["mysql"] == {"create": 21, "update": 0, "delete": 0, "unchanged": 0}
+    mysql = sum("/mysql/" in name for name in wanted)
+    assert empty.counts_by_kind()["mysql"] == {"create": mysql, "update": 0, "delete": 0, "unchanged": 0}
     converged = plan_for(fleet, [live(p) for p in wanted.values()])
     assert not converged.has_changes
     assert "No changes. CloudWatch matches the inventory." in render_text(converged)
@@ -152,9 +161,10 @@ def test_storage_expiring_assumes_even_writes_since_creation() -> None:
 def test_cost_estimate_and_json_rendering(fleet: Inventory) -> None:
     groups = [LiveLogGroup("/aws/rds/instance/orders-db/slowquery", None, 400 * GB, 0)]
     document = plan_document(plan_for(fleet, [], groups, allow_shorten=True))
+    wanted = desired_alarms(fleet)
     assert document["cost_estimate_usd_per_month"] == {
-        "alarms": 4.7,
-        "alarms_added": 47,
+        "alarms": round(len(wanted) * STANDARD_ALARM_USD_PER_MONTH, 2),
+        "alarms_added": len(wanted),
         "alarms_removed": 0,
         "expiring_bytes": 370 * GB,
         "log_storage_saving": 11.1,
@@ -344,7 +354,7 @@ def test_prune_refuses_beyond_ten_percent_of_owned_alarms_with_a_floor(fleet: In
     assert plan.owned_alarms == len(wanted) + 11
     assert prune_refusal(plan, None).startswith(
         "refusing to prune: 11 owned alarms of 11 services would be deleted, more than the default limit "
-        "of 10 (10% of the 58 owned alarms live, at least 10, at most 100)."
+        f"of 10 (10% of the {len(wanted) + 11} owned alarms live, at least 10, at most 100)."
     )
     assert prune_refusal(plan, 11) == ""
     assert "more than --prune-max 5" in prune_refusal(plan, 5)
@@ -425,7 +435,8 @@ def test_plan_refuses_a_generated_folder_that_is_stale_missing_or_edited(tmp_pat
     stale = plan_cli(changed, out)
     assert stale.exit_code == 2, stale.output
     assert stale.stderr == (
-        f"error: {out / 'cloudwatch'} does not match the inventory (changed: {out / ALARMS_PATH}): "
+        f"error: {out / 'cloudwatch'} does not match the inventory (changed: {out / ALARMS_PATH}; "
+        f"changed: {out / PLACEMENTS_PATH}): "
         f"run `mac generate -o {out}`, review the difference, then plan again\n"
     )
 

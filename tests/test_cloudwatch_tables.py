@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import sys
 from pathlib import Path
 from typing import Any
@@ -18,11 +19,12 @@ from monitoring.aws.catalog import CATALOG_DIR, catalog_file, load_path
 from monitoring.aws.checks import check_cloudwatch
 from monitoring.aws.facade import Facade, FacadeError, Level
 from monitoring.aws.presets import docdb, elasticache, rds
+from monitoring.aws.retention import retention_policy
 from monitoring.generate.cloudwatch import ALARMS_PATH, desired_alarms
 from monitoring.inventory.build import load_inventory
 from monitoring.kinds import KINDS
 from monitoring.lazy import resolve
-from monitoring.model import Service, Settings
+from monitoring.model import LogRetention, Service, Settings
 from tests.helpers import REPO
 
 FLEET = REPO / "tests/fixtures/cloudwatch/inventory"
@@ -169,3 +171,62 @@ def test_a_swapusge_typo_fails_generate(monkeypatch: pytest.MonkeyPatch, tmp_pat
     assert result.exit_code == 1, result.output
     assert "AWS/RDS has no metric 'SwapUsge' (did you mean SwapUsage?)" in result.output
     assert not out.exists()
+
+
+def test_replica_lag_is_alarmed_on_read_replicas_only() -> None:
+    inventory = load_inventory(REPO / "tests/fixtures/inventory/valid/every-kind")
+    alarms = desired_alarms(inventory)
+    alarmed = {name.split("/")[3] for name in alarms if name.split("/")[2] in ("mysql", "postgresql")}
+    assert {"orders-db", "orders-db-replica", "geo-db"} <= alarmed
+    replica_lag = sorted(name for name in alarms if "/replica-lag-high" in name and "/mysql/" in name)
+    assert replica_lag == ["acme/test/mysql/orders-db-replica/replica-lag-high"]
+    alarm = alarms[replica_lag[0]]
+    assert alarm["Dimensions"] == [{"Name": "DBInstanceIdentifier", "Value": "orders-db-replica"}]
+    assert "behind orders-db" in alarm["AlarmDescription"]
+
+
+def test_aurora_alarms_are_on_the_cluster_roles_and_lag_only_on_readers() -> None:
+    inventory = load_inventory(REPO / "tests/fixtures/inventory/valid/every-kind")
+    alarms = desired_alarms(inventory)
+    ledger = {
+        n.removeprefix("acme/test/aurora_mysql/ledger/"): a for n, a in alarms.items() if "/ledger/" in n
+    }
+    lag = ledger["reader/replica-lag-high"]
+    assert (lag["MetricName"], lag["Namespace"]) == ("AuroraReplicaLag", "AWS/RDS")
+    assert lag["Dimensions"] == [
+        {"Name": "DBClusterIdentifier", "Value": "ledger"},
+        {"Name": "Role", "Value": "READER"},
+    ]
+    assert rds.FACADE.unit("AuroraReplicaLag") == "Milliseconds"
+    assert lag["Threshold"] == KINDS["aurora_mysql"].threshold_defaults["max_replica_lag_seconds"] * 1000
+    assert ledger["writer/deadlocks"]["Dimensions"][1] == {"Name": "Role", "Value": "WRITER"}
+    assert ledger["volume-used-high"]["Dimensions"] == [{"Name": "DBClusterIdentifier", "Value": "ledger"}]
+    assert not any(d["Name"] == "DBInstanceIdentifier" for a in ledger.values() for d in a["Dimensions"])
+    # A writer-only cluster: no READER alarm; the cluster id, not the service name, is the dimension.
+    payments = {n: a for n, a in alarms.items() if "/aurora_postgresql/payments/" in n}
+    assert payments and not any("/reader/" in n for n in payments)
+    assert {a["Dimensions"][0]["Value"] for a in payments.values()} == {"payments-cluster"}
+
+
+def test_aurora_mysql_slow_query_log_group_is_the_clusters() -> None:
+    inventory = load_inventory(REPO / "tests/fixtures/inventory/valid/every-kind")
+    with_retention = dataclasses.replace(inventory, log_retention=LogRetention(30, ()))
+    groups = retention_policy(with_retention).log_groups
+    assert groups["/aws/rds/cluster/ledger/slowquery"] == 30
+    assert not any(g.startswith("/aws/rds/cluster/payments") for g in groups)
+    assert "/aws/rds/instance/ledger/slowquery" not in groups
+
+
+def test_redis_cluster_mode_alarms_and_scrapes_awss_real_node_ids() -> None:
+    inventory = load_inventory(REPO / "tests/fixtures/inventory/valid/every-kind")
+    carts = next(s for s in inventory.services if s.name == "carts")
+    nodes = [f"carts-{shard:04d}-{node:03d}" for shard in (1, 2, 3) for node in (1, 2)]
+    alarmed = {n.split("/")[4] for n in desired_alarms(inventory) if "/redis/carts/" in n}
+    assert sorted(alarmed) == nodes
+    lag = {n.split("/")[4] for n in desired_alarms(inventory) if "/carts/" in n and "replication-lag" in n}
+    assert lag == set(nodes)
+    (job,) = KINDS["redis"].scrape_jobs([carts], inventory.settings)
+    targets = {g["labels"]["cache_cluster_id"]: g["targets"] for g in job["static_configs"]}
+    assert sorted(targets) == nodes
+    assert targets["carts-0002-001"] == ["redis://carts-0002-001.carts.abc123.use1.cache.amazonaws.com:6379"]
+    assert not any("clustercfg" in t for ts in targets.values() for t in ts)

@@ -49,7 +49,12 @@ CASES: dict[str, tuple[str, str]] = {
     "promql/impossible-selector": (alert('mysql_up{job="redis"} == 0'), alert('mysql_up{job="mysql"} == 0')),
     "catalog/unknown-metric": (
         alert('pg_replication_lag{job="postgresql"} > 30'),
+        alert('pg_stat_replication_pg_wal_lsn_diff{job="postgresql"} > 30'),
+    ),
+    # postgres_exporter 0.11.1 (the catalog's version) has no pg_replication_lag_seconds: since=0.13.2.
+    "catalog/exporter-version": (
         alert('pg_replication_lag_seconds{job="postgresql"} > 30'),
+        alert('pg_stat_replication_pg_wal_lsn_diff{job="postgresql"} > 30'),
     ),
     "rule/for": (alert('redis_up{job="redis"} == 0', for_="0s"), GOOD),
     "rule/duplicate": (GOOD + GOOD.split("rules:\n", 1)[1], GOOD),

@@ -72,6 +72,22 @@ EDITS = [
         "pack/template",
         "outside the supported subset",
     ),
+    (
+        "service label on an absent() alert",
+        "      domain: ${domain}\n      kind: redis\n",
+        "      domain: ${domain}\n      service: redis\n",
+        "redis\n    summary: No Redis",
+        "pack/per-domain-service",
+        "may not set one",
+    ),
+    (
+        "selector an override could not narrow",
+        'expr: redis_up{job="redis"} == 0',
+        'expr: redis_up{instance!="", job="redis"} == 0',
+        'redis_up{instance!=""',
+        "pack/selector",
+        "does not start with its job matcher",
+    ),
 ]
 
 

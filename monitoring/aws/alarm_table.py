@@ -46,6 +46,8 @@ _FACTORS: Mapping[str, Mapping[str, float]] = {
     "partitions": {"Count": 1},
     "messages": {"Count": 1},
     "keys": {"Count": 1},
+    # DBLoad, average active sessions, is published without a unit.
+    "sessions": {"None": 1},
 }
 _ROOT = Path(__file__).resolve().parents[2]
 # Placeholders every summary may use: the threshold in the inventory's unit.
@@ -144,6 +146,8 @@ class AlarmTable:
             for row, mine, theirs in zip(self._rows, factors, other, strict=True):
                 if mine != theirs:
                     raise _fail(row.alarm, name, f"{row.threshold_name} has another unit in kind {kind}")
+        # The check names an inventory may override (alarms: {<check>: ...}).
+        self.checks = tuple(sorted({row.alarm.check for row in self._rows}))
         self._by_scope: dict[str, list[tuple[_Row, float]]] = {}
         for row, factor in zip(self._rows, factors, strict=True):
             self._by_scope.setdefault(row.scope, []).append((row, factor))

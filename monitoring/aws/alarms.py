@@ -16,7 +16,7 @@ from dataclasses import KW_ONLY, dataclass
 from typing import Any, Literal
 
 from monitoring.model import Domain, Service, Settings
-from monitoring.naming import runbook_url
+from monitoring.naming import alarm_runbook_url, alarm_topic_arn
 
 Statistic = Literal["Average", "Maximum", "Minimum", "Sum", "SampleCount"]
 Comparison = Literal[
@@ -128,7 +128,7 @@ def put_metric_alarm_parameter_sets(
         severity = alarm.severity
         if severity not in tags:
             topic = domain.alarm_topic_arns.get(severity)
-            actions[severity] = [topic] if topic else []
+            actions[severity] = [alarm_topic_arn(topic, service)] if topic else []
             tags[severity] = [
                 {"Key": key, "Value": value}
                 for key, value in sorted(alarm_tags(settings, service, alarm).items())
@@ -136,7 +136,7 @@ def put_metric_alarm_parameter_sets(
         metric = alarm.metric
         if metric.dimensions not in dimensions:
             dimensions[metric.dimensions] = [{"Name": n, "Value": v} for n, v in metric.dimensions]
-        runbook = runbook_url(settings, service.kind, alarm.check)
+        runbook = alarm_runbook_url(settings, service.kind, alarm.check)
         yield {
             "AlarmName": alarm_name(settings, service, alarm),
             "AlarmDescription": f"{alarm.summary}. {about} {severity}. Runbook: {runbook}",

@@ -142,6 +142,11 @@ class Plan:
     # Live alarms carrying our ownership tags (the base of the --prune limit).
     owned_alarms: int = 0
     ownership_tags: Mapping[str, str] = field(default_factory=dict)
+    # The account (inventory name and id) the plan is for; its region is `region`.
+    account: str = ""
+    account_id: str = ""
+    # Wanted alarms whose metric CloudWatch does not list yet (monitoring/aws/metric_presence.py).
+    unseen_metrics: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def has_changes(self) -> bool:
@@ -247,6 +252,8 @@ def compute_plan(
     prune: bool,
     now_ms: int,
     allow_shorten_retention: bool = False,
+    account: str = "",
+    account_id: str = "",
 ) -> Plan:
     live_by_name = {alarm.name: alarm for alarm in live_alarms}
     changes: list[AlarmChange] = []
@@ -307,4 +314,6 @@ def compute_plan(
         missing_log_groups=tuple(g for g in policy.log_groups if g not in live_group_names),
         owned_alarms=len(owned),
         ownership_tags=ownership_tags(settings),
+        account=account,
+        account_id=account_id,
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 from monitoring.aws.plan import (
@@ -11,6 +13,7 @@ from monitoring.aws.plan import (
     Plan,
     RetentionChange,
 )
+from monitoring.model import DEFAULT_ACCOUNT
 
 _SYMBOL = {"create": "+", "update": "~", "delete": "-"}
 _OPERATOR = {
@@ -105,8 +108,15 @@ def summary_line(plan: Plan) -> str:
     return " ".join(parts)
 
 
+def where(plan: Plan) -> str:
+    """The plan's region, and its account unless the inventory has only the unnamed one."""
+    if plan.account in ("", DEFAULT_ACCOUNT):
+        return plan.region
+    return f"account {plan.account} ({plan.account_id}), {plan.region}"
+
+
 def render_text(plan: Plan) -> str:
-    lines = [f"CloudWatch plan for inventory {plan.inventory_id!r} in {plan.region}", ""]
+    lines = [f"CloudWatch plan for inventory {plan.inventory_id!r} in {where(plan)}", ""]
     if plan.alarm_changes:
         lines.append("Alarms:")
         for change in plan.alarm_changes:
@@ -142,6 +152,12 @@ def render_text(plan: Plan) -> str:
             f"{len(plan.missing_log_groups)} slow-query log groups do not exist yet (RDS creates them "
             "when it publishes the log; retention is set on a later run)"
         )
+    if plan.unseen_metrics:
+        lines.append(
+            f"{len(plan.unseen_metrics)} alarms watch a metric CloudWatch does not list here yet "
+            "(ListMetrics, last two weeks): they cannot see data until the resource publishes it:"
+        )
+        lines += [f"    {name}: {metric}" for name, metric in plan.unseen_metrics.items()]
     cost = plan.cost()
     lines.append(
         f"Monthly cost estimate: alarms {cost.alarms_usd_per_month:+.2f} USD ({cost.alarms_added} added, "
@@ -159,9 +175,12 @@ def plan_document(plan: Plan) -> dict[str, Any]:
     return {
         "organization": plan.organization,
         "inventory_id": plan.inventory_id,
+        "account": plan.account,
+        "account_id": plan.account_id,
         "region": plan.region,
         "has_changes": plan.has_changes,
         "owned_alarms": plan.owned_alarms,
+        "unseen_metrics": dict(plan.unseen_metrics),
         "counts_by_kind": plan.counts_by_kind(),
         "alarms": [
             {
@@ -197,4 +216,26 @@ def plan_document(plan: Plan) -> dict[str, Any]:
             "alarms_removed": cost.alarms_removed,
             "expiring_bytes": cost.expiring_bytes,
         },
+    }
+
+
+def plans_document(plans: Sequence[Plan]) -> dict[str, Any]:
+    """The plans of one run (one per account and region) as one JSON document: the totals, and
+    under `placements` each plan's own document."""
+    documents = [plan_document(plan) for plan in plans]
+    counts: dict[str, Counter[str]] = {}
+    for document in documents:
+        for kind, by_action in document["counts_by_kind"].items():
+            counts.setdefault(kind, Counter()).update(by_action)
+    return {
+        "organization": plans[0].organization,
+        "inventory_id": plans[0].inventory_id,
+        "has_changes": any(plan.has_changes for plan in plans),
+        "owned_alarms": sum(plan.owned_alarms for plan in plans),
+        "counts_by_kind": {kind: dict(counts[kind]) for kind in sorted(counts)},
+        **{
+            key: [item for document in documents for item in document[key]]
+            for key in ("alarms", "retention", "orphans", "conflicts", "missing_log_groups")
+        },
+        "placements": documents,
     }

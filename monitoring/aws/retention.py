@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from monitoring.kinds.aurora import AuroraService
 from monitoring.kinds.mysql import MysqlService
 from monitoring.model import Inventory, RetentionRule
 from monitoring.problems import Problem
@@ -116,7 +117,12 @@ def retention_policy(inventory: Inventory) -> RetentionPolicy:
     # RDS creates a slow-query group per instance publishing its slow log; name each one we know.
     partial = RetentionPolicy({}, rules, default_days, claimed)
     groups: dict[str, int] = {}
-    for service in inventory.services_of("mysql", MysqlService):
+    # Aurora MySQL publishes one per cluster (/aws/rds/cluster/<cluster>/slowquery), not per instance.
+    databases: tuple[MysqlService | AuroraService, ...] = (
+        *inventory.services_of("mysql", MysqlService),
+        *inventory.services_of("aurora_mysql", AuroraService),
+    )
+    for service in databases:
         if service.slow_query_log:
             rule = partial.rule_for(service.slow_query_log_group)
             groups[service.slow_query_log_group] = rule.days if rule else default_days

@@ -1,11 +1,11 @@
 """What `mac plan/apply cloudwatch` apply: the generated, reviewed files, refused when stale.
 
-The alarms and the retention policy come from <out>/cloudwatch/alarms.json and
-log-retention.json, the files `mac generate` wrote and review and `generate --check` saw. Before
-using them the cloudwatch family is generated again in memory, by the same generator, and
-compared byte for byte: an inventory edited since (or a hand-edited file) is refused rather than
-applied half-way. Comparing bytes, not a hash recorded in the file, keeps the artifact free of
-bookkeeping and catches every difference `generate --check` would report.
+The alarms, the retention policy and where each goes come from <out>/cloudwatch/alarms.json,
+log-retention.json and placements.json, the files `mac generate` wrote and review and
+`generate --check` saw. Before using them the cloudwatch family is generated again in memory, by
+the same generator, and compared byte for byte: an inventory edited since (or a hand-edited file)
+is refused rather than applied half-way. Comparing bytes, not a hash recorded in the file, keeps
+the artifact free of bookkeeping and catches every difference `generate --check` would report.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 
 from monitoring.aws.retention import RetentionPolicy
 from monitoring.generate import generate_all
-from monitoring.generate.cloudwatch import ALARMS_PATH, RETENTION_PATH
+from monitoring.generate.cloudwatch import ALARMS_PATH, PLACEMENTS_PATH, RETENTION_PATH
 from monitoring.model import Inventory, RetentionRule
 
 FAMILY = "cloudwatch"
@@ -31,6 +31,8 @@ class StaleArtifact(Exception):
 class Reviewed:
     alarms: dict[str, dict[str, Any]]
     policy: RetentionPolicy
+    # "<account>/<region>" -> account, account_id, role_arn, region, alarms, log_groups.
+    placements: dict[str, dict[str, Any]]
 
 
 def retention_from_document(document: dict[str, Any]) -> RetentionPolicy:
@@ -64,5 +66,7 @@ def load_reviewed(inventory: Inventory, out: Path) -> Reviewed:
             "review the difference, then plan again"
         )
     return Reviewed(
-        json.loads(files[ALARMS_PATH]), retention_from_document(json.loads(files[RETENTION_PATH]))
+        json.loads(files[ALARMS_PATH]),
+        retention_from_document(json.loads(files[RETENTION_PATH])),
+        json.loads(files[PLACEMENTS_PATH]),
     )

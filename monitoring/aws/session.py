@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -9,6 +10,7 @@ from typing import Any, Literal
 from monitoring.aws.alarms import name_prefix, ownership_tags
 from monitoring.aws.calls import Backoff
 from monitoring.aws.live import read_alarms, read_log_groups
+from monitoring.aws.metric_presence import unseen_metrics
 from monitoring.aws.plan import Plan, compute_plan
 from monitoring.aws.reviewed import Reviewed
 from monitoring.model import Inventory
@@ -25,16 +27,34 @@ class CloudWatchClients:
     tagging: Any
     region: str
     endpoint_url: str | None = None
+    # The placement ("<account>/<region>", cloudwatch/placements.json) these clients act in.
+    placement: str = ""
     # HTTP requests sent, by "service.Operation" (retries included).
     requests: Counter[str] = field(default_factory=Counter)
 
     def count_request(self, event_name: str, **_: Any) -> None:
         self.requests[event_name.removeprefix("before-send.")] += 1
 
+    def counted(self, client: Any) -> Any:
+        client.meta.events.register("before-send", self.count_request)
+        return client
 
-def connect(region: str, endpoint_url: str | None = None) -> CloudWatchClients:
-    """Clients from the standard boto3 credential chain; retries are ours (Backoff), not botocore's,
-    so that every retry is counted and paced by one policy."""
+
+# Shown in CloudTrail as the assumed role's session.
+ROLE_SESSION_NAME = "mac-cloudwatch"
+
+
+def connect(
+    region: str,
+    endpoint_url: str | None = None,
+    *,
+    role_arn: str = "",
+    placement: str = "",
+    backoff: Backoff | None = None,
+) -> CloudWatchClients:
+    """Clients from the standard boto3 credential chain, through an assumed role (STS) when
+    role_arn is set; retries are ours (Backoff), not botocore's, so that every retry is counted and
+    paced by one policy."""
     import boto3
     from botocore.config import Config
 
@@ -45,18 +65,24 @@ def connect(region: str, endpoint_url: str | None = None) -> CloudWatchClients:
     )
     session = boto3.session.Session()
 
-    def new_client(service: Literal["cloudwatch", "logs", "resourcegroupstaggingapi"]) -> Any:
+    def new_client(service: Literal["cloudwatch", "logs", "resourcegroupstaggingapi", "sts"]) -> Any:
         return session.client(service, region_name=region, endpoint_url=endpoint_url, config=config)
 
-    clients = CloudWatchClients(
-        new_client("cloudwatch"),
-        new_client("logs"),
-        new_client("resourcegroupstaggingapi"),
-        region,
-        endpoint_url,
-    )
-    for client in (clients.cloudwatch, clients.logs, clients.tagging):
-        client.meta.events.register("before-send", clients.count_request)
+    clients = CloudWatchClients(None, None, None, region, endpoint_url, placement=placement)
+    if role_arn:
+        sts = clients.counted(new_client("sts"))
+        answer = (backoff or Backoff()).call(
+            sts.assume_role, RoleArn=role_arn, RoleSessionName=ROLE_SESSION_NAME
+        )
+        credentials = answer["Credentials"]
+        session = boto3.session.Session(
+            aws_access_key_id=credentials["AccessKeyId"],
+            aws_secret_access_key=credentials["SecretAccessKey"],
+            aws_session_token=credentials["SessionToken"],
+        )
+    clients.cloudwatch = clients.counted(new_client("cloudwatch"))
+    clients.logs = clients.counted(new_client("logs"))
+    clients.tagging = clients.counted(new_client("resourcegroupstaggingapi"))
     return clients
 
 
@@ -69,18 +95,28 @@ def read_plan(
     now_ms: int,
     backoff: Backoff,
     allow_shorten_retention: bool = False,
+    check_metrics: bool = False,
 ) -> Plan:
-    """The plan from the reviewed artifact (monitoring/aws/reviewed.py) against live CloudWatch;
-    the inventory gives ownership (inventory_id) only."""
+    """The plan of the clients' placement, from the reviewed artifacts (monitoring/aws/reviewed.py)
+    against live CloudWatch there; the inventory gives ownership (inventory_id) only."""
     settings = inventory.settings
-    return compute_plan(
+    placement = reviewed.placements[clients.placement]
+    policy = reviewed.policy
+    named = {group: policy.log_groups[group] for group in placement["log_groups"]}
+    wanted = {name: reviewed.alarms[name] for name in placement["alarms"]}
+    plan = compute_plan(
         settings,
         clients.region,
-        reviewed.alarms,
+        wanted,
         read_alarms(clients.cloudwatch, clients.tagging, name_prefix(settings), backoff),
-        reviewed.policy,
+        dataclasses.replace(policy, log_groups=named),
         read_log_groups(clients.logs, clients.tagging, ownership_tags(settings), backoff),
         prune=prune,
         now_ms=now_ms,
         allow_shorten_retention=allow_shorten_retention,
+        account=placement["account"],
+        account_id=placement["account_id"],
     )
+    if check_metrics:
+        plan = dataclasses.replace(plan, unseen_metrics=unseen_metrics(clients.cloudwatch, wanted, backoff))
+    return plan

@@ -1,4 +1,5 @@
-"""cloudwatch/alarms.json (PutMetricAlarm parameter sets by alarm name) and log-retention.json."""
+"""cloudwatch/alarms.json (PutMetricAlarm parameter sets by alarm name), log-retention.json, and
+placements.json: the account and region each alarm and named log group is applied in."""
 
 from __future__ import annotations
 
@@ -8,10 +9,15 @@ from monitoring.artifacts import Artifact
 from monitoring.aws.alarms import put_metric_alarm_parameter_sets
 from monitoring.aws.presets import service_alarms
 from monitoring.aws.retention import retention_document, retention_policy
-from monitoring.model import Inventory
+from monitoring.model import Account, Inventory
 
 ALARMS_PATH = "cloudwatch/alarms.json"
 RETENTION_PATH = "cloudwatch/log-retention.json"
+PLACEMENTS_PATH = "cloudwatch/placements.json"
+
+
+def placement_key(account: Account, region: str) -> str:
+    return f"{account.name}/{region}"
 
 
 def desired_alarms(inventory: Inventory) -> dict[str, dict[str, Any]]:
@@ -24,8 +30,36 @@ def desired_alarms(inventory: Inventory) -> dict[str, dict[str, Any]]:
     return dict(sorted(alarms.items()))
 
 
+def placements_document(inventory: Inventory, alarms: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Per "<account>/<region>": the session to open (account id, role) and the alarms and named log
+    groups it holds. Retention rules and claimed prefixes apply in every placement."""
+    document: dict[str, Any] = {
+        placement_key(account, region): {
+            "account": account.name,
+            "account_id": account.account_id,
+            "role_arn": account.role_arn,
+            "region": region,
+            "alarms": [],
+            "log_groups": [],
+        }
+        for account, region in inventory.placements()
+    }
+    where = {s.name: placement_key(s.account, s.region) for s in inventory.services}
+    for name, parameters in alarms.items():
+        service = next(t["Value"] for t in parameters["Tags"] if t["Key"] == "mac:service")
+        document[where[service]]["alarms"].append(name)
+    # A named log group is a database's slow-query group: it lives where its database does.
+    writers = {getattr(s, "slow_query_log_group", None): s for s in inventory.services}
+    for group in retention_policy(inventory).log_groups:
+        writer = writers[group]
+        document[placement_key(writer.account, writer.region)]["log_groups"].append(group)
+    return document
+
+
 def cloudwatch_config(inventory: Inventory) -> list[Artifact]:
+    alarms = desired_alarms(inventory)
     return [
-        Artifact(ALARMS_PATH, desired_alarms(inventory), "json-entries"),
+        Artifact(ALARMS_PATH, alarms, "json-entries"),
         Artifact(RETENTION_PATH, retention_document(retention_policy(inventory)), "json"),
+        Artifact(PLACEMENTS_PATH, placements_document(inventory, alarms), "json"),
     ]

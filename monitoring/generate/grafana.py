@@ -24,9 +24,72 @@ PROVIDERS_FILE = "grafana/provisioning/dashboards/dashboards.yaml"
 
 
 def dashboard_json(board: Dashboard) -> dict[str, Any]:
-    """grafanalib's to_json_data as plain JSON data (nested grafanalib objects resolved)."""
+    """grafanalib's to_json_data as plain JSON data, in the current dashboard model (`current_model`)."""
     data: dict[str, Any] = json.loads(json.dumps(board.to_json_data(), cls=DashboardEncoder))
-    return data
+    return current_model(data)
+
+
+# What grafanalib writes that today's dashboard model (Grafana's own schema, as its foundation SDK
+# decodes it) no longer has; maxDataPoints/intervalFactor also pinned a coarse step on every query.
+_LEGACY_BOARD_KEYS = frozenset({"__inputs", "rows", "hideControls", "sharedCrosshair", "style", "gnetId"})
+_LEGACY_PANEL_KEYS = frozenset({"editable", "error", "span", "height", "minSpan", "maxDataPoints"})
+_ROW_KEYS = frozenset({"type", "id", "title", "collapsed", "gridPos", "panels", "datasource", "repeat"})
+_LEGACY_PROMETHEUS_KEYS = frozenset({"query", "target", "metric", "step", "intervalFactor"})
+# Values Grafana assumes when a key is absent, written out so the file says what Grafana shows.
+_STAT_DEFAULTS = {"percentChangeColorMode": "standard", "showPercentChange": False, "wideLayout": True}
+_VARIABLE_DEFAULTS = {"allowCustomValue": True, "skipUrlSync": False}
+_CLOUDWATCH_DEFAULTS = {"queryMode": "Metrics", "metricQueryType": 0, "metricEditorMode": 0}
+
+
+def _without_nulls(value: Any) -> Any:
+    """Nulls are grafanalib's "unset"; a threshold step's null value is the base step and stays."""
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None or k == "value"}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
+
+
+def _target(target: dict[str, Any]) -> dict[str, Any]:
+    kind = (target.get("datasource") or {}).get("type")
+    if kind == "prometheus":
+        return {k: v for k, v in target.items() if k not in _LEGACY_PROMETHEUS_KEYS}
+    if kind == "cloudwatch":
+        return {**_CLOUDWATCH_DEFAULTS, **target}
+    return target
+
+
+def _panel(panel: dict[str, Any]) -> dict[str, Any]:
+    if panel.get("type") == "row":
+        return {k: v for k, v in panel.items() if k in _ROW_KEYS} | {
+            "panels": [_panel(p) for p in panel.get("panels", [])]
+        }
+    panel = {k: v for k, v in panel.items() if k not in _LEGACY_PANEL_KEYS}
+    panel["targets"] = [_target(t) for t in panel.get("targets", [])]
+    options = dict(panel.get("options", {}))
+    if panel.get("type") == "stat":
+        options = {**_STAT_DEFAULTS, **options}
+    if "legend" in options:
+        options["legend"] = {"showLegend": True, **options["legend"]}
+    if options:
+        panel["options"] = options
+    panel.setdefault("repeatDirection", "h")
+    return panel
+
+
+def current_model(board: dict[str, Any]) -> dict[str, Any]:
+    """A grafanalib board in the current dashboard model: legacy keys and unset values dropped,
+    defaults Grafana would assume written out. Uids and panel content stay as they are."""
+    board = {k: v for k, v in _without_nulls(board).items() if k not in _LEGACY_BOARD_KEYS}
+    board["panels"] = [_panel(p) for p in board.get("panels", [])]
+    board.setdefault("fiscalYearStartMonth", 0)
+    board.get("timepicker", {}).pop("time_options", None)
+    templating = board.get("templating", {})
+    templating["list"] = [
+        {**_VARIABLE_DEFAULTS, **{k: v for k, v in var.items() if k != "useTags"}}
+        for var in templating.get("list", [])
+    ]
+    return board
 
 
 def env_reference(variable: str) -> str:
@@ -49,7 +112,9 @@ def _datasource(ds: Datasource, region: str) -> dict[str, Any]:
         entry["user"] = ds.user
     json_data: dict[str, Any] = {}
     if ds.type == "cloudwatch":
-        json_data = {"authType": "default", "defaultRegion": region}
+        json_data = {"authType": "default", "defaultRegion": ds.region or region}
+        if ds.assume_role_arn:
+            json_data["assumeRoleArn"] = ds.assume_role_arn
     elif ds.type == "elasticsearch":
         json_data = {"index": ds.database, "timeField": "@timestamp"}
     elif ds.type == "alertmanager":

@@ -16,7 +16,7 @@ from typing import Any
 from monitoring.alert_templates import expand
 from monitoring.artifacts import Artifact
 from monitoring.kinds import KINDS
-from monitoring.model import Inventory, Service, Settings
+from monitoring.model import Inventory, Override, Service, Settings
 from monitoring.naming import kind_dashboard_url, runbook_url, target_labels
 from monitoring.rule_packs import (
     PLACEHOLDER,
@@ -35,6 +35,11 @@ _SETTLE_MINUTES = 10
 _EXTRA_SAMPLES = 5
 
 _REGEX_SPECIAL = re.compile(r"([.^$*+?()\[\]{}|\\])")
+# The selectors of an alert without `${services}`: each starts with its job matcher (pack/selector).
+JOB_SELECTOR = re.compile(r"\{(?=job=)")
+ALL_SERVICES = 'service!=""'
+_GROUPING = re.compile(r"\b((?:by|on)\s*)\(([^()]*)\)")
+_KEPT = Override()
 
 
 def rule_files(inventory: Inventory) -> list[Artifact]:
@@ -53,15 +58,17 @@ class ThresholdGroup:
     value: float | None
     matcher: str
     members: tuple[Service, ...]
+    override: Override = _KEPT
 
 
 def render_kind(pack: RulePack, inventory: Inventory) -> tuple[dict[str, Any], dict[str, Any]]:
     """The rule file and the promtool test file of one kind."""
     services = tuple(sorted((s for s in inventory.services if s.kind == pack.kind), key=lambda s: s.name))
+    custom = sorted({name for s in services for name in s.labels})
     rules: list[dict[str, Any]] = [
         {
             "record": r.record,
-            "expr": _fold(r.expr),
+            "expr": _keeping(_fold(r.expr), custom),
             **({"labels": dict(sorted(r.labels.items()))} if r.labels else {}),
         }
         for r in pack.recording_rules
@@ -74,9 +81,14 @@ def render_kind(pack: RulePack, inventory: Inventory) -> tuple[dict[str, Any], d
             tests += domain_tests
             continue
         fleet_value = inventory.fleet_thresholds[pack.kind][alert.threshold] if alert.threshold else None
-        for group in threshold_groups(alert.threshold, fleet_value, services):
+        for group in threshold_groups(alert.threshold, fleet_value, services, alert):
+            if not group.override.enabled:
+                continue
             variables = _group_variables(group)
-            rule = _alert_rule(alert, pack.kind, variables, inventory.settings, group.value)
+            rule = _alert_rule(alert, pack.kind, variables, inventory.settings, group.value, group.override)
+            if group.value is None and group.matcher != ALL_SERVICES:
+                rule["expr"] = _narrowed(rule["expr"], group.matcher)
+            rule["expr"] = _keeping(rule["expr"], custom)
             rules.append(rule)
             tests += _group_tests(alert, pack.kind, rule, group, inventory.settings)
     rule_file = {"groups": [{"name": pack.kind, "rules": rules}]}
@@ -89,28 +101,69 @@ def render_kind(pack: RulePack, inventory: Inventory) -> tuple[dict[str, Any], d
 
 
 def threshold_groups(
-    threshold: str | None, fleet_value: float | None, services: Sequence[Service]
+    threshold: str | None,
+    fleet_value: float | None,
+    services: Sequence[Service],
+    alert: AlertTemplate | None = None,
 ) -> list[ThresholdGroup]:
-    """Services grouped by their value of `threshold`; the fleet value's group first."""
-    if threshold is None or fleet_value is None:
-        return [ThresholdGroup(None, 'service!=""', tuple(services))]
-    by_value: dict[float, list[Service]] = {}
+    """Services grouped by their value of `threshold` and their override of `alert`; the group of
+    the fleet value without override first. Disabled groups are returned too: the fleet group's
+    matcher leaves them out."""
+    Key = tuple[float | None, Override]
+    by_key: dict[Key, list[Service]] = {}
     for service in services:
-        by_value.setdefault(float(service.thresholds[threshold]), []).append(service)
-    if len(by_value) == 1:
-        value, members = next(iter(by_value.items()))
-        return [ThresholdGroup(value, 'service!=""', tuple(members))]
+        value = float(service.thresholds[threshold]) if threshold is not None else None
+        by_key.setdefault((value, _effective(service, alert)), []).append(service)
+    fleet: Key = (None if threshold is None else fleet_value, _KEPT)
+    if len(by_key) == 1:
+        (value, override), members = next(iter(by_key.items()))
+        return [ThresholdGroup(value, ALL_SERVICES, tuple(members), override)]
+
+    def order(key: Key) -> tuple[bool, float, bool, str, str]:
+        value, override = key
+        return (key != fleet, value or 0.0, override.enabled, override.for_ or "", override.severity or "")
+
     groups = []
-    for value in sorted(by_value, key=lambda v: (v != fleet_value, v)):
-        members = by_value[value]
-        if value == fleet_value:
+    for key in sorted(by_key, key=order):
+        members = by_key[key]
+        if key == fleet:
             member_names = {s.name for s in members}
             others = [s for s in services if s.name not in member_names]
             matcher = f'service!~"{_names_regex(others)}"'
         else:
             matcher = f'service=~"{_names_regex(members)}"'
-        groups.append(ThresholdGroup(value, matcher, tuple(members)))
+        groups.append(ThresholdGroup(key[0], matcher, tuple(members), key[1]))
     return groups
+
+
+def _effective(service: Service, alert: AlertTemplate | None) -> Override:
+    """The service's override of `alert`, without the fields that repeat the pack's."""
+    override = service.alert_overrides.get(alert.alert) if alert is not None else None
+    if override is None or alert is None:
+        return _KEPT
+    return Override(
+        override.enabled,
+        override.for_ if override.for_ != alert.for_ else None,
+        override.severity if override.severity != alert.severity else None,
+    )
+
+
+def _keeping(expr: str, labels: Sequence[str]) -> str:
+    """The inventory's custom labels added to every `by (...)` and `on (...)` that keeps `service`,
+    so they reach the alerts (absent() alerts get their domain's as rule labels instead)."""
+
+    def extend(match: re.Match[str]) -> str:
+        kept = [name.strip() for name in match.group(2).split(",")]
+        if "service" not in kept:
+            return match.group(0)
+        return f"{match.group(1)}({', '.join([*kept, *(n for n in labels if n not in kept)])})"
+
+    return _GROUPING.sub(extend, expr) if labels else expr
+
+
+def _narrowed(expr: str, matcher: str) -> str:
+    """An alert without `${services}` selecting only some services: the matcher in every selector."""
+    return JOB_SELECTOR.sub(lambda _: f"{{{matcher}, ", expr)
 
 
 def _names_regex(services: Sequence[Service]) -> str:
@@ -153,20 +206,28 @@ def _annotations(
         "summary": _substitute(alert.summary, variables).strip(),
         "description": _substitute(alert.description, variables).strip(),
         "runbook_url": runbook_url(settings, kind, alert.alert),
-        "dashboard": kind_dashboard_url(settings, kind),
+        "dashboard": kind_dashboard_url(settings, kind, variables["domain"] if alert.per_domain else None),
     }
 
 
 def _alert_rule(
-    alert: AlertTemplate, kind: str, variables: Mapping[str, str], settings: Settings, value: float | None
+    alert: AlertTemplate,
+    kind: str,
+    variables: Mapping[str, str],
+    settings: Settings,
+    value: float | None,
+    override: Override = _KEPT,
 ) -> dict[str, Any]:
-    labels = {"severity": alert.severity, **{k: _substitute(v, variables) for k, v in alert.labels.items()}}
+    labels = {
+        "severity": override.severity or alert.severity,
+        **{k: _substitute(v, variables) for k, v in alert.labels.items()},
+    }
     if value is not None:
         labels[THRESHOLD_LABEL] = number(value)
     return {
         "alert": alert.alert,
         "expr": _fold(_substitute(alert.expr, variables)),
-        "for": alert.for_,
+        "for": override.for_ or alert.for_,
         "labels": dict(sorted(labels.items())),
         "annotations": _annotations(alert, kind, variables, settings),
     }
@@ -220,6 +281,8 @@ def _kept_labels(alert: AlertTemplate, kind: str, service: Service, settings: Se
     first = _series_labels(alert.test.series[0], kind, service, settings)
     first.update(alert.test.added_labels)
     names = alert.test.labels if alert.test.labels is not None else tuple(first)
+    if alert.test.labels is not None and not alert.per_domain:
+        names = (*names, *(name for name in service.labels if name not in names))
     return {name: first[name] for name in sorted(names)}
 
 
@@ -245,8 +308,11 @@ def _test_case(
     }
 
 
-def _timing(alert: AlertTemplate) -> tuple[int, int]:
+def _timing(alert: AlertTemplate, override: Override = _KEPT) -> tuple[int, int]:
     eval_minutes = alert.test.eval_minutes or _minutes(alert.for_) + _SETTLE_MINUTES
+    if override.for_:
+        # A pack's own eval time holds for its `for`: shifted by the change.
+        eval_minutes = max(1, eval_minutes + _minutes(override.for_) - _minutes(alert.for_))
     return eval_minutes, eval_minutes + _EXTRA_SAMPLES
 
 
@@ -254,7 +320,7 @@ def _group_tests(
     alert: AlertTemplate, kind: str, rule: Mapping[str, Any], group: ThresholdGroup, settings: Settings
 ) -> list[dict[str, Any]]:
     service = group.members[0]
-    eval_minutes, samples = _timing(alert)
+    eval_minutes, samples = _timing(alert, group.override)
     threshold = {"threshold": group.value} if group.value is not None else {}
     firing_value = evaluate(alert.test.firing, threshold)
     quiet_value = evaluate(alert.test.quiet, threshold)
@@ -293,16 +359,28 @@ def _per_domain(
     rules: list[dict[str, Any]] = []
     expected: list[dict[str, Any]] = []
     quiet_series: list[dict[str, str]] = []
-    eval_minutes, samples = _timing(alert)
+    overrides = {
+        name: inventory.domain(name).alert_overrides.get(alert.alert, _KEPT) for name in representatives
+    }
+    # One test evaluates every domain's rule: at the latest eval time any domain's `for` needs.
+    eval_minutes, samples = max(_timing(alert, override) for override in overrides.values())
     quiet_value = evaluate(alert.test.quiet, {})
     for domain_name, service in sorted(representatives.items()):
+        if not overrides[domain_name].enabled:
+            continue
         domain = inventory.domain(domain_name)
-        rule = _alert_rule(alert, kind, {"domain": domain.name, "team": domain.team}, settings, None)
+        rule = _alert_rule(
+            alert, kind, {"domain": domain.name, "team": domain.team}, settings, None, overrides[domain_name]
+        )
+        # absent() returns only its selector's labels: the domain's custom labels come as rule labels.
+        rule["labels"] = dict(sorted({**domain.labels, **rule["labels"]}.items()))
         rules.append(rule)
         expected.append(_expected_alert(rule, _kept_labels(alert, kind, service, settings), 1.0))
         quiet_series += _input_series(
             alert, kind, service, settings, False, {"value": quiet_value, "n": samples}
         )
+    if not rules:
+        return [], []
     tests = [
         _test_case(f"{alert.alert} fires with no target", [], alert.alert, eval_minutes, expected),
         _test_case(

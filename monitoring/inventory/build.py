@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -11,17 +12,22 @@ from monitoring.inventory.loader import Document, load_documents, walk_items
 from monitoring.inventory.validate import schema_problems, semantic_problems
 from monitoring.kinds import KINDS
 from monitoring.model import (
+    DEFAULT_ACCOUNT,
+    Account,
     AlertmanagerSettings,
     Datasource,
     Domain,
     Inventory,
     LogRetention,
+    Override,
     PrometheusSettings,
     Receiver,
     RetentionRule,
     Service,
     Settings,
+    SmtpSettings,
 )
+from monitoring.naming import stable_uid
 from monitoring.problems import InputError
 from monitoring.rule_packs import pack_problems
 from monitoring.secrets import refuse_secrets
@@ -40,6 +46,37 @@ def load_inventory(root: Path) -> Inventory:
     return build_inventory(documents)
 
 
+def _overrides(*scopes: Mapping[str, Mapping[str, Any]]) -> dict[str, Override]:
+    """Overrides by name, the later scopes' fields winning over the earlier ones'."""
+    merged: dict[str, dict[str, Any]] = {}
+    for scope in scopes:
+        for name, fields in scope.items():
+            merged.setdefault(name, {}).update(fields)
+    return {
+        name: Override(fields.get("enabled", True), fields.get("for"), fields.get("severity"))
+        for name, fields in sorted(merged.items())
+    }
+
+
+def _smtp(raw: Mapping[str, str]) -> SmtpSettings:
+    return SmtpSettings(
+        smarthost=raw["smarthost"],
+        from_=raw["from"],
+        auth_username=raw.get("auth_username", ""),
+        auth_password_file=raw.get("auth_password_file", ""),
+    )
+
+
+def _accounts(raw: Mapping[str, Any]) -> tuple[Account, ...]:
+    """settings.accounts, the default one (settings.account, else the first) first; an inventory
+    without them has one account, of settings.account_id."""
+    if "accounts" not in raw:
+        return (Account(DEFAULT_ACCOUNT, raw.get("account_id", "")),)
+    accounts = [Account(a["name"], a["account_id"], a.get("role_arn", "")) for a in raw["accounts"]]
+    default = raw.get("account", accounts[0].name)
+    return tuple(sorted(accounts, key=lambda a: (a.name != default, a.name)))
+
+
 def _settings(raw: Mapping[str, Any]) -> Settings:
     prom = raw.get("prometheus", {})
     exporters = prom.get("exporters", {})
@@ -48,12 +85,15 @@ def _settings(raw: Mapping[str, Any]) -> Settings:
     am_defaults = AlertmanagerSettings()
     grafana = raw.get("grafana", {})
     defaults = Settings(organization="", environment="", region="")
+    accounts = _accounts(raw)
     return Settings(
         organization=raw["organization"],
         environment=raw["environment"],
         region=raw["region"],
         inventory_id=raw.get("inventory_id", f"{raw['organization']}/{raw['environment']}"),
-        account_id=raw.get("account_id", ""),
+        account_id=accounts[0].account_id,
+        accounts=accounts,
+        regions=tuple(sorted({raw["region"], *raw.get("regions", ())})),
         labels=dict(sorted(raw.get("labels", {}).items())),
         runbook_url=raw.get("runbook_url", defaults.runbook_url),
         grafana_url=grafana.get("url", defaults.grafana_url),
@@ -77,10 +117,38 @@ def _settings(raw: Mapping[str, Any]) -> Settings:
         alertmanager=AlertmanagerSettings(
             default_receiver=am.get("default_receiver", am_defaults.default_receiver),
             receivers=tuple(Receiver(**r) for r in am.get("receivers", ())),
+            smtp=_smtp(am["smtp"]) if "smtp" in am else None,
             group_wait_seconds=am.get("group_wait_seconds", am_defaults.group_wait_seconds),
             repeat_interval_hours=am.get("repeat_interval_hours", am_defaults.repeat_interval_hours),
         ),
     )
+
+
+def _datasources(settings: Settings, services: list[Service]) -> tuple[Datasource, ...]:
+    """Each CloudWatch datasource once per (account, region) the services live in, named after
+    them; the default account and region first, under the datasource's own uid (boards keep it)."""
+    default = (settings.accounts[0], settings.region)
+    placements = [
+        default,
+        *sorted({(s.account, s.region) for s in services} - {default}, key=lambda p: (p[0].name, p[1])),
+    ]
+    expanded: list[Datasource] = []
+    for ds in settings.datasources:
+        if ds.type != "cloudwatch":
+            expanded.append(ds)
+            continue
+        expanded += [
+            dataclasses.replace(
+                ds,
+                name=f"{ds.name} {account.name} {region}" if len(placements) > 1 else ds.name,
+                uid=ds.uid if (account, region) == default else stable_uid(ds.uid, account.name, region),
+                is_default=ds.is_default and (account, region) == default,
+                region=region,
+                assume_role_arn=account.role_arn,
+            )
+            for account, region in placements
+        ]
+    return tuple(expanded)
 
 
 def build_inventory(documents: list[Document]) -> Inventory:
@@ -92,8 +160,10 @@ def build_inventory(documents: list[Document]) -> Inventory:
         for name, kind in KINDS.items()
     }
 
+    accounts = {account.name: account for account in settings.accounts}
     domains: dict[str, Domain] = {}
     domain_thresholds: dict[str, Mapping[str, Mapping[str, float]]] = {}
+    domain_overrides: dict[str, tuple[Mapping[str, Any], Mapping[str, Any]]] = {}
     for doc, data in plain:
         for index, raw in walk_items(data, "domains"):
             domains[raw["name"]] = Domain(
@@ -104,8 +174,14 @@ def build_inventory(documents: list[Document]) -> Inventory:
                 alarm_topic_arns=dict(sorted(raw.get("alarm_topic_arns", {}).items())),
                 labels={**settings.labels, **raw.get("labels", {})},
                 location=doc.location(("domains", index)),
+                account=accounts[raw["account"]] if "account" in raw else settings.accounts[0],
+                region=raw.get("region", settings.region),
+                alert_overrides=_overrides(raw.get("alerts", {})),
+                alarm_overrides=_overrides(raw.get("alarms", {})),
+                maintenance=tuple(raw.get("maintenance", ())),
             )
             domain_thresholds[raw["name"]] = raw.get("thresholds", {})
+            domain_overrides[raw["name"]] = (raw.get("alerts", {}), raw.get("alarms", {}))
 
     services: list[Service] = []
     for doc, data in plain:
@@ -125,6 +201,11 @@ def build_inventory(documents: list[Document]) -> Inventory:
                     **raw.get("thresholds", {}),
                 },
                 "location": doc.location(("services", index)),
+                "account": accounts[raw["account"]] if "account" in raw else domain.account,
+                "region": raw.get("region", domain.region),
+                "alert_overrides": _overrides(domain_overrides[domain.name][0], raw.get("alerts", {})),
+                "alarm_overrides": _overrides(domain_overrides[domain.name][1], raw.get("alarms", {})),
+                "maintenance": tuple(raw.get("maintenance", ())),
             }
             services.append(kind.build(raw, common, settings))
 
@@ -148,7 +229,7 @@ def build_inventory(documents: list[Document]) -> Inventory:
         else None
     )
     return Inventory(
-        settings=settings,
+        settings=dataclasses.replace(settings, datasources=_datasources(settings, services)),
         domains=tuple(sorted(domains.values(), key=lambda d: d.name)),
         services=tuple(sorted(services, key=lambda s: (s.kind, s.name))),
         log_retention=log_retention,

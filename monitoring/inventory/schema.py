@@ -35,7 +35,20 @@ _COMMON_FIELDS: dict[str, Any] = {
         "description": "Name of the owning domain (declared under `domains`).",
     },
     "description": {"description": "What the service is for.", "type": "string"},
+    "account": {
+        "$ref": "#/$defs/name",
+        "description": "The account (declared in settings.accounts) the service lives in; "
+        "default its domain's.",
+    },
+    "region": {
+        "$ref": "#/$defs/aws_region",
+        "description": "The region the service lives in (settings.region or one of settings.regions); "
+        "default its domain's.",
+    },
     "labels": {"$ref": "#/$defs/labels"},
+    "alerts": {"$ref": "#/$defs/alert_overrides"},
+    "alarms": {"$ref": "#/$defs/alarm_overrides"},
+    "maintenance": {"$ref": "#/$defs/maintenance_windows"},
 }
 
 

@@ -21,6 +21,8 @@ from monitoring.inventory.loader import (
     shown,
     walk_items,
 )
+from monitoring.inventory.maintenance import maintenance_problems
+from monitoring.inventory.overrides import override_problems
 from monitoring.inventory.schema import inventory_schema
 from monitoring.model import Settings
 from monitoring.naming import (
@@ -28,13 +30,17 @@ from monitoring.naming import (
     FLEET_FOLDER,
     GRAFANA_URL_PLACEHOLDERS,
     RUNBOOK_PLACEHOLDERS,
+    TOPIC_PLACEHOLDERS,
     domain_board_uid,
     folder_uid,
     template_problems,
 )
 from monitoring.problems import Location, Problem
 
-RESERVED_LABELS = frozenset({"service", "domain", "team", "kind", "env", "job", "instance"})
+# Target labels the tool sets, and the alert labels the rules set (a custom label would lose to them).
+RESERVED_LABELS = frozenset(
+    {"service", "domain", "team", "kind", "env", "job", "instance", "severity", "threshold"}
+)
 _SCHEMA = "inventory/schema"
 _SINGLETON = "inventory/singleton"
 
@@ -257,7 +263,14 @@ def semantic_problems(documents: list[Document]) -> list[Problem]:
                 domains[name] = here
 
     problems += _grafana_collisions(documents)
+    problems += [
+        p for doc in documents if "settings" in doc.data for p in _reserved_labels(doc, ("settings",))
+    ]
     problems += _template_problems(documents)
+    problems += _placement_problems(documents)
+    problems += _email_without_smtp(documents)
+    problems += override_problems(documents)
+    problems += maintenance_problems(documents)
     receivers = _receivers(documents)
     services: dict[str, Location] = {}
     for doc in documents:
@@ -297,12 +310,50 @@ def semantic_problems(documents: list[Document]) -> list[Problem]:
                 )
             problems += _reserved_labels(doc, ("services", index))
             problems += _kind_checks(doc, ("services", index), service["kind"])
+    problems += _replica_sources(documents)
     if not services:
         problems.append(
             Problem(
                 documents[0].location(), "the inventory declares no services", check="inventory/no-services"
             )
         )
+    return problems
+
+
+def _replica_sources(documents: list[Document]) -> list[Problem]:
+    """`replica_of` names another service of the same kind (in any file of the inventory)."""
+    kinds: dict[str, str] = {}
+    for doc in documents:
+        for _, service in walk_items(doc.data, "services"):
+            kinds.setdefault(service["name"], service["kind"])
+    problems: list[Problem] = []
+    for doc in documents:
+        for index, service in walk_items(doc.data, "services"):
+            source = service.get("replica_of")
+            if not isinstance(source, str):
+                continue
+            name, kind = service["name"], service["kind"]
+            if source == name:
+                reason, hint = "is a replica of itself", "name the primary it replicates from"
+            elif source not in kinds:
+                near = difflib.get_close_matches(
+                    source, [n for n, k in kinds.items() if k == kind and n != name], n=3
+                )
+                reason = f"replicates from unknown service {shown(source)}"
+                hint = f"did you mean {', '.join(near)}?" if near else f"declare the {kind} primary"
+            elif kinds[source] != kind:
+                reason = f"replicates from {shown(source)}, a {kinds[source]} service"
+                hint = f"an RDS read replica has its primary's engine: name a {kind} service"
+            else:
+                continue
+            problems.append(
+                Problem(
+                    doc.value_location(("services", index, "replica_of")),
+                    f"service {shown(name)}: {reason}",
+                    hint,
+                    "inventory/replica-source",
+                )
+            )
     return problems
 
 
@@ -392,10 +443,18 @@ def _template_problems(documents: list[Document]) -> list[Problem]:
     annotation, be expanded by Prometheus): refused here, at its value."""
     problems: list[Problem] = []
     for doc in documents:
-        for path, allowed in _templates():
+        topics = [
+            (("domains", index, "alarm_topic_arns", severity), TOPIC_PLACEHOLDERS)
+            for index, domain in walk_items(doc.data, "domains")
+            for severity in domain.get("alarm_topic_arns", {})
+        ]
+        for path, allowed in [*_templates(), *topics]:
             value: Any = doc.data
             for step in path:
-                value = value.get(step) if isinstance(value, dict) else None
+                if isinstance(value, dict):
+                    value = value.get(step)
+                else:  # the domains list, at an index walk_items gave
+                    value = value[step] if isinstance(value, list) and isinstance(step, int) else None
             if not isinstance(value, str):
                 continue
             hint = (
@@ -417,6 +476,27 @@ def _kind_checks(doc: Document, path: NodePath, kind: str) -> list[Problem]:
     return [dataclasses.replace(p, check=c.id) for c in KINDS[kind].checks for p in c.run(doc, path)]
 
 
+def _email_without_smtp(documents: list[Document]) -> list[Problem]:
+    """amtool refuses an e-mail receiver when no SMTP smarthost is set."""
+    problems: list[Problem] = []
+    for doc in documents:
+        alertmanager = doc.data.get("settings", {}).get("alertmanager", {})
+        if "smtp" in alertmanager:
+            return []
+        problems += [
+            Problem(
+                doc.value_location(("settings", "alertmanager", "receivers", index, "email_to")),
+                f"receiver {shown(receiver['name'])}: email_to needs settings.alertmanager.smtp",
+                "set smtp.smarthost and smtp.from (and auth_username, auth_password_file if the "
+                "server asks for a login)",
+                "inventory/smtp-missing",
+            )
+            for index, receiver in enumerate(alertmanager.get("receivers", ()))
+            if "email_to" in receiver
+        ]
+    return problems
+
+
 def _receivers(documents: list[Document]) -> set[str] | None:
     for doc in documents:
         alertmanager = doc.data.get("settings", {}).get("alertmanager", {})
@@ -426,7 +506,9 @@ def _receivers(documents: list[Document]) -> set[str] | None:
 
 
 def _reserved_labels(doc: Document, path: NodePath) -> list[Problem]:
-    item = doc.data[path[0]][path[1]]
+    item: Any = doc.data
+    for step in path:
+        item = item[step]
     return [
         Problem(
             doc.location((*path, "labels", label)),
@@ -436,3 +518,136 @@ def _reserved_labels(doc: Document, path: NodePath) -> list[Problem]:
         for label in item.get("labels", {})
         if label in RESERVED_LABELS
     ]
+
+
+def _placement_problems(documents: list[Document]) -> list[Problem]:
+    """Accounts and regions that domains and services name are declared in settings; each account
+    once, its role in itself (an assumed role acts in the role's account)."""
+    holder = next((doc for doc in documents if "settings" in doc.data), None)
+    if holder is None:
+        return []
+    raw = holder.data["settings"]
+    problems: list[Problem] = []
+    accounts: dict[str, str] = {}
+    for index, account in enumerate(raw.get("accounts", ())):
+        path: NodePath = ("settings", "accounts", index)
+        if account["name"] in accounts:
+            problems.append(
+                Problem(
+                    holder.value_location((*path, "name")),
+                    f"account {shown(account['name'])} declared twice",
+                    f"first declared at {accounts[account['name']]}",
+                    "inventory/duplicate-account",
+                )
+            )
+            continue
+        accounts[account["name"]] = str(holder.location(path))
+        role = re.fullmatch(r"arn:[^:]+:iam::([0-9]{12}):.*", account.get("role_arn", ""))
+        if role and role.group(1) != account["account_id"]:
+            problems.append(
+                Problem(
+                    holder.value_location((*path, "role_arn")),
+                    f"account {shown(account['name'])}: role_arn is in account {role.group(1)}, "
+                    f"not {account['account_id']}",
+                    "an assumed role acts in its own account: name a role of this account",
+                    "inventory/account-conflict",
+                )
+            )
+    # Accounts without a role are all read with the caller's own credentials, so one account.
+    roleless = [a["name"] for a in raw.get("accounts", ()) if "role_arn" not in a]
+    if len(set(roleless)) > 1:
+        problems.append(
+            Problem(
+                holder.value_location(("settings", "accounts")),
+                f"accounts {', '.join(shown(n) for n in roleless)} have no role_arn: all would be read and "
+                "written with the caller's own credentials, in one account",
+                "give every account but one a role_arn",
+                "inventory/account-conflict",
+            )
+        )
+    if "accounts" in raw and "account_id" in raw:
+        problems.append(
+            Problem(
+                holder.value_location(("settings", "account_id")),
+                "settings.account_id and settings.accounts both declared",
+                "give each account its account_id under settings.accounts",
+                "inventory/account-conflict",
+            )
+        )
+    names = set(accounts) if "accounts" in raw else set()
+    regions = {raw["region"], *raw.get("regions", ())}
+    if "accounts" not in raw and "account_id" not in raw:
+        problems += [
+            Problem(
+                doc.value_location(("domains", index, "alarm_topic_arns", severity)),
+                f"domain {shown(domain['name'])}: alarm_topic_arns.{severity} uses {{account_id}}, "
+                "and the inventory declares no account id",
+                "set settings.account_id (or settings.accounts)",
+                "inventory/template",
+            )
+            for doc in documents
+            for index, domain in walk_items(doc.data, "domains")
+            for severity, topic in domain.get("alarm_topic_arns", {}).items()
+            if "{account_id}" in topic
+        ]
+    scopes: list[tuple[Document, NodePath, dict[str, Any]]] = [(holder, ("settings",), raw)]
+    for doc in documents:
+        scopes += [(doc, ("domains", index), item) for index, item in walk_items(doc.data, "domains")]
+        scopes += [(doc, ("services", index), item) for index, item in walk_items(doc.data, "services")]
+    for doc, path, item in scopes:
+        subject = "settings" if path == ("settings",) else f"{str(path[0]).rstrip('s')} {shown(item['name'])}"
+        if "account" in item and item["account"] not in names:
+            near = difflib.get_close_matches(item["account"], sorted(names), n=3)
+            problems.append(
+                Problem(
+                    doc.value_location((*path, "account")),
+                    f"{subject}: unknown account {shown(item['account'])}",
+                    f"did you mean {', '.join(near)}?"
+                    if near
+                    else f"declared accounts (settings.accounts): {', '.join(sorted(names)) or 'none'}",
+                    "inventory/unknown-account",
+                )
+            )
+        if "region" in item and item["region"] not in regions:
+            problems.append(
+                Problem(
+                    doc.value_location((*path, "region")),
+                    f"{subject}: region {shown(item['region'])} is not declared",
+                    f"declared regions (settings.region, settings.regions): {', '.join(sorted(regions))}",
+                    "inventory/unknown-region",
+                )
+            )
+    return problems + _topic_regions(documents, raw["region"])
+
+
+def _topic_regions(documents: list[Document], default_region: str) -> list[Problem]:
+    """CloudWatch takes alarm actions only from its own region: a domain topic with a fixed region
+    must be that of every service of the domain."""
+    domains = {
+        item["name"]: (doc, index, item)
+        for doc in documents
+        for index, item in walk_items(doc.data, "domains")
+    }
+    regions: dict[str, set[str]] = {}
+    for doc in documents:
+        for _, service in walk_items(doc.data, "services"):
+            if service["domain"] in domains:
+                domain = domains[service["domain"]][2]
+                region = service.get("region", domain.get("region", default_region))
+                regions.setdefault(service["domain"], set()).add(region)
+    problems: list[Problem] = []
+    for name, (doc, index, domain) in domains.items():
+        for severity, topic in domain.get("alarm_topic_arns", {}).items():
+            region = topic.split(":")[3]
+            others = sorted(regions.get(name, set()) - {region})
+            if "{" not in region and others:
+                problems.append(
+                    Problem(
+                        doc.value_location(("domains", index, "alarm_topic_arns", severity)),
+                        f"domain {shown(name)}: alarm_topic_arns.{severity} is a topic of {region}, "
+                        f"and the domain has services in {', '.join(others)}",
+                        "an alarm's actions are topics of its own region: write the region as {region}",
+                        "inventory/topic-region",
+                    )
+                )
+    return problems

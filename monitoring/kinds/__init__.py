@@ -12,6 +12,7 @@ fails when the class is defined; tests/test_kinds.py resolves every declared one
 
 from __future__ import annotations
 
+from monitoring.kinds.aurora import AuroraMysqlKind, AuroraPostgresqlKind
 from monitoring.kinds.base import Kind
 from monitoring.kinds.documentdb import DocumentdbKind
 from monitoring.kinds.kafka import KafkaKind
@@ -35,5 +36,7 @@ KINDS: dict[str, Kind] = {
         OpensearchKind(),
         DocumentdbKind(),
         MemcachedKind(),
+        AuroraMysqlKind(),
+        AuroraPostgresqlKind(),
     )
 }

@@ -38,6 +38,7 @@ UNITS = frozenset(
         "partitions",
         "messages",
         "keys",
+        "sessions",
     }
 )
 _UNIT_MAXIMUM = {"ratio": 1.0, "percent": 100.0}

@@ -69,7 +69,8 @@ class KafkaKind(Kind):
             "max_cpu_percent",
             80,
             "percent",
-            "Alert when broker CPU (user + system) exceeds this, percent.",
+            "Alert when broker CPU is busier than this, percent: all but idle time"
+            " (user, system, iowait, steal...), as the Kafka board draws it.",
             maximum=100,
         ),
     )

@@ -15,7 +15,13 @@ from monitoring.kinds.base import (
     ThresholdSpec,
     static_job,
 )
-from monitoring.kinds.rds import DATABASE_EXPORTER, RDS_INSTANCE_ID, RDS_LATENCY_THRESHOLDS, RDS_THRESHOLDS
+from monitoring.kinds.rds import (
+    DATABASE_EXPORTER,
+    RDS_INSTANCE_ID,
+    RDS_LATENCY_THRESHOLDS,
+    RDS_THRESHOLDS,
+    REPLICA_OF,
+)
 from monitoring.model import Service, Settings
 
 
@@ -24,6 +30,8 @@ class MysqlService(Service):
     endpoint: str
     rds_instance_id: str
     exporter: str
+    # The service this read replica replicates from; "" on a primary.
+    replica_of: str
     slow_query_log: bool
 
     @property
@@ -42,6 +50,7 @@ class MysqlKind(Kind):
         },
         "rds_instance_id": RDS_INSTANCE_ID,
         "exporter": DATABASE_EXPORTER,
+        "replica_of": REPLICA_OF,
         "slow_query_log": {
             "description": "Whether RDS publishes this instance's slow query log to CloudWatch Logs.",
             "type": "boolean",
@@ -113,6 +122,7 @@ class MysqlKind(Kind):
             endpoint=raw["endpoint"],
             rds_instance_id=raw.get("rds_instance_id", raw["name"]),
             exporter=raw.get("exporter", self.exporter_address(settings, raw["name"])),
+            replica_of=raw.get("replica_of", ""),
             slow_query_log=raw.get("slow_query_log", True),
         )
 

@@ -102,11 +102,14 @@ class NodeKind(Kind):
                 {"name": f"tag:{tag}", "values": list(values)}
                 for tag, values in service.ec2_tag_filters.items()
             ]
+            # Discovery runs in the service's region and account (through its role, when it has one).
+            role = {"role_arn": service.account.role_arn} if service.account.role_arn else {}
+            sd_config = {"region": service.region, **role, "port": service.port, "filters": filters}
             # Job names must be unique per config; relabeling sets job="node" for every group.
             jobs.append(
                 {
                     "job_name": f"node-{service.name}",
-                    "ec2_sd_configs": [{"region": settings.region, "port": service.port, "filters": filters}],
+                    "ec2_sd_configs": [sd_config],
                     "relabel_configs": [
                         {"source_labels": ["__meta_ec2_instance_id"], "target_label": "instance"},
                         {"source_labels": ["__meta_ec2_tag_Name"], "target_label": "instance_name"},

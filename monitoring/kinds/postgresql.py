@@ -15,7 +15,13 @@ from monitoring.kinds.base import (
     ThresholdSpec,
     static_job,
 )
-from monitoring.kinds.rds import DATABASE_EXPORTER, RDS_INSTANCE_ID, RDS_LATENCY_THRESHOLDS, RDS_THRESHOLDS
+from monitoring.kinds.rds import (
+    DATABASE_EXPORTER,
+    RDS_INSTANCE_ID,
+    RDS_LATENCY_THRESHOLDS,
+    RDS_THRESHOLDS,
+    REPLICA_OF,
+)
 from monitoring.model import Service, Settings
 
 
@@ -24,6 +30,8 @@ class PostgresqlService(Service):
     endpoint: str
     rds_instance_id: str
     exporter: str
+    # The service this read replica replicates from; "" on a primary.
+    replica_of: str
 
 
 class PostgresqlKind(Kind):
@@ -37,6 +45,7 @@ class PostgresqlKind(Kind):
         },
         "rds_instance_id": RDS_INSTANCE_ID,
         "exporter": DATABASE_EXPORTER,
+        "replica_of": REPLICA_OF,
     }
     required = ("endpoint",)
     thresholds = (
@@ -51,8 +60,9 @@ class PostgresqlKind(Kind):
             "max_replication_lag_seconds",
             30,
             "seconds",
-            "Alert when a replica lags by more than this many seconds (pg_replication_lag_seconds, "
-            "CloudWatch ReplicaLag).",
+            "Alert when a replica lags by more than this many seconds: CloudWatch ReplicaLag; on the"
+            " Prometheus side measured on the primary (WAL not replayed over its WAL write rate), so set"
+            " it on the primary.",
         ),
         ThresholdSpec(
             "max_deadlocks_per_second", 0.01, "per_second", "Alert when deadlocks exceed this rate."
@@ -100,6 +110,7 @@ class PostgresqlKind(Kind):
             endpoint=raw["endpoint"],
             rds_instance_id=raw.get("rds_instance_id", raw["name"]),
             exporter=raw.get("exporter", self.exporter_address(settings, raw["name"])),
+            replica_of=raw.get("replica_of", ""),
         )
 
     def scrape_jobs(self, services: Sequence[Service], settings: Settings) -> list[ScrapeJob]:

@@ -13,6 +13,12 @@ RDS_INSTANCE_ID: Mapping[str, Any] = {
     "type": "string",
     "pattern": "^[a-zA-Z][a-zA-Z0-9-]{0,62}$",
 }
+REPLICA_OF: Mapping[str, Any] = {
+    "description": "Name of the service (same kind) this RDS read replica replicates from; only "
+    "replicas get the CloudWatch ReplicaLag alarm, which primaries never publish.",
+    "type": "string",
+    "minLength": 1,
+}
 DATABASE_EXPORTER: Mapping[str, Any] = {
     "$ref": "#/$defs/host_port",
     "description": "host:port of this database's exporter. Defaults to "

@@ -7,6 +7,7 @@ names, statistics) stays in one package next to the code that applies it.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 from monitoring.aws.alarms import AlarmPreset
@@ -23,4 +24,9 @@ def service_alarms(service: Service, settings: Settings) -> list[AlarmPreset]:
     if path is None:
         return []
     preset: PresetFunction = resolve(path)
-    return preset(service, settings)
+    overrides = service.alarm_overrides
+    return [
+        dataclasses.replace(alarm, severity=override.severity) if override and override.severity else alarm
+        for alarm in preset(service, settings)
+        if (override := overrides.get(alarm.check)) is None or override.enabled
+    ]

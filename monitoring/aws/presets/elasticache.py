@@ -1,6 +1,7 @@
 """Amazon ElastiCache, namespace AWS/ElastiCache: Redis alarms are per node (CacheClusterId).
 
-A replication group's nodes are the cache clusters <group>-001, -002, ...; the facade also reads
+A replication group's nodes are the cache clusters <group>-001, -002, ... (in cluster mode
+<group>-0001-001, shard then node); the facade also reads
 the Memcached metrics, per node of a Memcached cluster (CacheClusterId, CacheNodeId).
 """
 
@@ -48,9 +49,9 @@ def _nodes(service: Service, settings: Settings) -> Iterator[Resource]:
 
 
 def _replica_nodes(service: Service, settings: Settings) -> Iterator[Resource]:
-    # A single-node group has no replica; with replicas every node gets the alarm, since
+    # A group without replicas has no replication; with replicas every node gets the alarm, since
     # failover moves the primary role and only the current replicas publish the metric.
-    if require(service, RedisService, "ElastiCache").node_count > 1:
+    if require(service, RedisService, "ElastiCache").has_replicas:
         yield from _nodes(service, settings)
 
 

@@ -33,7 +33,9 @@ FACADE = Facade(
 
 
 def _domain(service: Service, settings: Settings) -> Iterator[Resource]:
-    yield Resource("", (require(service, OpensearchService, "OpenSearch").domain_name, settings.account_id))
+    yield Resource(
+        "", (require(service, OpensearchService, "OpenSearch").domain_name, service.account.account_id)
+    )
 
 
 # fmt: off

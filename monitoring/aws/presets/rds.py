@@ -1,4 +1,5 @@
-"""Amazon RDS (MySQL and PostgreSQL), namespace AWS/RDS, one alarm set per DB instance."""
+"""Amazon RDS (MySQL and PostgreSQL), namespace AWS/RDS, one alarm set per DB instance (ReplicaLag
+only on read replicas)."""
 
 from __future__ import annotations
 
@@ -25,13 +26,38 @@ FACADE = Facade(
             "WriteLatency": "Average",
         },
     ),
+    # Aurora: instance metrics aggregated per role of a cluster, read at the role's worst instance.
+    Level(
+        "cluster_role",
+        ("DBClusterIdentifier", "Role"),
+        {
+            "CPUUtilization": "Maximum",
+            "FreeLocalStorage": "Minimum",
+            "DBLoad": "Maximum",
+            "Deadlocks": "Average",
+            "AuroraReplicaLag": "Maximum",
+            "DatabaseConnections": "Maximum",
+        },
+    ),
+    Level("cluster", ("DBClusterIdentifier",), {"VolumeBytesUsed": "Maximum"}),
 )
 
 
-def _instance(service: Service, settings: Settings) -> Iterator[Resource]:
+def _database(service: Service) -> MysqlService | PostgresqlService:
     if not isinstance(service, MysqlService | PostgresqlService):
         raise TypeError(f"RDS presets need a mysql or postgresql service, got {service.kind}")
-    yield Resource("", (service.rds_instance_id,))
+    return service
+
+
+def _instance(service: Service, settings: Settings) -> Iterator[Resource]:
+    yield Resource("", (_database(service).rds_instance_id,))
+
+
+def _replica(service: Service, settings: Settings) -> Iterator[Resource]:
+    # Only read replicas publish ReplicaLag: on a primary the alarm would never see data.
+    database = _database(service)
+    if database.replica_of:
+        yield Resource("", (database.rds_instance_id,), {"source": database.replica_of})
 
 
 # fmt: off
@@ -39,7 +65,7 @@ rds_alarms = AlarmTable(
     "rds",
     FACADE,
     kinds=("mysql", "postgresql"),
-    scopes={"instance": Scope("instance", _instance)},
+    scopes={"instance": Scope("instance", _instance), "replica": Scope("instance", _replica, ("source",))},
     rows={
         "instance": (
             # check, metric,
@@ -57,16 +83,17 @@ rds_alarms = AlarmTable(
             Alarm("connections-high", "DatabaseConnections",
                   300, "> max_database_connections", 3, 3, "missing", "warning",
                   "More than {threshold:g} connections for 15 minutes"),
-            # Only read replicas publish ReplicaLag: on a primary the alarm sees no data and stays OK.
-            Alarm("replica-lag-high", "ReplicaLag",
-                  60, "> max_replication_lag_seconds", 5, 5, "notBreaching", "warning",
-                  "Replica lag above {threshold:g}s for 5 minutes"),
             Alarm("read-latency-high", "ReadLatency",
                   300, "> max_read_latency_seconds", 3, 3, "missing", "warning",
                   "Read latency above {threshold:g}s for 15 minutes"),
             Alarm("write-latency-high", "WriteLatency",
                   300, "> max_write_latency_seconds", 3, 3, "missing", "warning",
                   "Write latency above {threshold:g}s for 15 minutes"),
+        ),
+        "replica": (
+            Alarm("replica-lag-high", "ReplicaLag",
+                  60, "> max_replication_lag_seconds", 5, 5, "notBreaching", "warning",
+                  "Replica lag behind {source} above {threshold:g}s for 5 minutes"),
         ),
     },
 )

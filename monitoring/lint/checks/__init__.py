@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from monitoring.lint.checks.base import Check
+from monitoring.lint.checks.exporter_version import ExporterVersion
 from monitoring.lint.checks.impossible_selector import ImpossibleSelector
 from monitoring.lint.checks.promql_syntax import PromqlSyntax
 from monitoring.lint.checks.rate_on_counter import RateOnCounter
@@ -22,6 +23,7 @@ CHECKS: tuple[Check, ...] = (
     RateOnCounter(),
     ImpossibleSelector(),
     UnknownMetric(),
+    ExporterVersion(),
     RuleFor(),
     RuleDuplicate(),
     RuleLabels(),

@@ -1,8 +1,12 @@
-"""rule/labels: alerts have a valid severity and keep team, domain and service for routing."""
+"""rule/labels: alerts have a valid severity and keep team, domain and service (absent(): team and
+domain) for routing."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
+
+import promql_parser
 
 from monitoring.lint.checks.base import RuleCheck
 from monitoring.lint.context import LintContext
@@ -12,6 +16,11 @@ from monitoring.problems import Problem
 
 SEVERITIES = ("critical", "warning", "info")
 ROUTING_LABELS = frozenset({"team", "domain", "service"})
+DOMAIN_ROUTING_LABELS = frozenset({"team", "domain"})
+
+
+def _is_absent(tree: Any) -> bool:
+    return isinstance(tree, promql_parser.Call) and tree.func.name == "absent"
 
 
 class RuleLabels(RuleCheck):
@@ -41,7 +50,9 @@ class RuleLabels(RuleCheck):
         tree = parsed(rule)
         if tree is None:
             return
-        dropped = sorted(lost_labels(tree, ROUTING_LABELS) - set(rule.labels))
+        # absent() fires when a domain has no target: it has no service to keep, and routes by the rest.
+        wanted = DOMAIN_ROUTING_LABELS if _is_absent(tree) else ROUTING_LABELS
+        dropped = sorted(lost_labels(tree, wanted) - set(rule.labels))
         if dropped:
             yield self.finding(
                 file,
