@@ -26,6 +26,8 @@ class Artifact:
     path: str
     data: Any
     format: Format
+    # The input file a passthrough artifact copies after its header: findings are reported there.
+    source: str = ""
 
     def render(self) -> bytes:
         """The file's bytes, rendered once: checks that locate findings and the writer share them."""

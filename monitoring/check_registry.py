@@ -73,11 +73,32 @@ _DECLARED: tuple[CheckInfo, ...] = (
         ("inventory/reserved-label", "labels do not override the ones the tool sets"),
         ("inventory/retention-prefix", "log retention rules lie inside a claimed prefix"),
         ("inventory/replica-source", "replica_of names another service of the same kind"),
+        ("inventory/consumer-group-owner", "a Kafka consumer group is owned by a declared domain"),
         (
             "inventory/template",
             "templates (runbook_url, exporter addresses, ...) use only the placeholders allowed",
         ),
         ("secrets/inline-secret", "no value looks like a secret: credentials come by file or environment"),
+        (
+            "passthrough/path",
+            "passthrough files lie inside the inventory folder, each named once, rule files by plain names",
+        ),
+        ("passthrough/file", "every passthrough file named exists"),
+        ("passthrough/rule-file", "a passthrough rule file is a mapping with a list of groups"),
+        ("passthrough/scrape-configs", "a passthrough scrape file is a list of jobs, each with a job_name"),
+        (
+            "passthrough/alertmanager",
+            "a passthrough Alertmanager file holds lists of named receivers and of routes",
+        ),
+        (
+            "passthrough/job-name",
+            "passthrough scrape jobs are named unlike the generated ones and each other",
+        ),
+        (
+            "passthrough/receiver-name",
+            "passthrough receivers are named unlike the generated ones and each other",
+        ),
+        ("passthrough/unknown-receiver", "passthrough routes name a generated or passthrough receiver"),
         ("pack/unknown-key", "rule packs (rules/<kind>.yaml) use only the keys their schema knows"),
         ("pack/missing-key", "rule packs have every required key"),
         ("pack/schema", "rule pack values have the type and shape their schema asks"),

@@ -7,15 +7,19 @@ from typing import Any
 
 from monitoring.artifacts import Artifact
 from monitoring.kinds import KINDS
-from monitoring.model import Inventory
+from monitoring.model import Inventory, Passthrough
 from monitoring.naming import GENERATED_HEADER
 
 
-def _scrape_targets(families: dict[str, list[Artifact]]) -> tuple[Counter[str], set[str]]:
+def _scrape_targets(
+    families: dict[str, list[Artifact]], passthrough: set[str]
+) -> tuple[Counter[str], set[str]]:
     static: Counter[str] = Counter()
     discovered: set[str] = set()
     for artifact in families.get("prometheus", []):
         for job in artifact.data["scrape_configs"]:
+            if job["job_name"] in passthrough:
+                continue
             for group in job.get("static_configs", []):
                 static[group["labels"]["kind"]] += len(group["targets"])
             if "static_configs" not in job:
@@ -30,7 +34,7 @@ def _rules(families: dict[str, list[Artifact]]) -> tuple[Counter[str], Counter[s
     alerts: Counter[str] = Counter()
     records: Counter[str] = Counter()
     for artifact in families.get("rules", []):
-        if not artifact.path.startswith("prometheus/rules/"):
+        if not artifact.path.startswith("prometheus/rules/") or artifact.source:
             continue
         kind = artifact.path.rsplit("/", 1)[1].split(".", 1)[0]
         for group in artifact.data["groups"]:
@@ -59,7 +63,8 @@ def _boards(families: dict[str, list[Artifact]]) -> Counter[str]:
 
 
 def coverage_report(inventory: Inventory, families: dict[str, list[Artifact]]) -> Artifact:
-    static, discovered = _scrape_targets(families)
+    extra = inventory.settings.passthrough
+    static, discovered = _scrape_targets(families, {str(job["job_name"]) for job in extra.scrape_configs})
     alerts, records = _rules(families)
     alarms = _alarms(families)
     boards = _boards(families)
@@ -85,6 +90,13 @@ def coverage_report(inventory: Inventory, families: dict[str, list[Artifact]]) -
         f"| {sum(alerts.values())} | {sum(records.values())} | {sum(alarms.values())} "
         f"| {sum(1 for a in families.get('grafana', []) if a.path.startswith('grafana/dashboards/'))} |"
     )
+    if extra != Passthrough():
+        lines += [
+            "",
+            f"Passthrough (settings.passthrough, not counted above): {len(extra.scrape_configs)} "
+            f"scrape jobs, {len(extra.rule_files)} rule files, {len(extra.receivers)} receivers, "
+            f"{len(extra.routes)} routes.",
+        ]
     lines += _logs_section(inventory, families)
     return Artifact("COVERAGE.md", "\n".join(lines) + "\n", "text")
 

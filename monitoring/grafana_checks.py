@@ -98,7 +98,8 @@ def recorded_metrics(run: Iterable[Artifact]) -> frozenset[str]:
     return frozenset(
         rule["record"]
         for artifact in run
-        if fnmatch.fnmatchcase(artifact.path, RULE_FILES_GLOB)
+        # Passthrough rule files are text copies; boards query only what our rules record.
+        if fnmatch.fnmatchcase(artifact.path, RULE_FILES_GLOB) and not artifact.source
         for group in artifact.data["groups"]
         for rule in group["rules"]
         if "record" in rule

@@ -81,6 +81,25 @@ DEFAULT_ACCOUNT = "default"
 
 
 @dataclass(frozen=True)
+class PassthroughRuleFile:
+    """A rule file of settings.passthrough, copied verbatim as prometheus/rules/<name>.rules.yml."""
+
+    name: str
+    source: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Passthrough:
+    """What the inventory does not model, merged into the output as written (settings.passthrough)."""
+
+    scrape_configs: tuple[Mapping[str, Any], ...] = ()
+    rule_files: tuple[PassthroughRuleFile, ...] = ()
+    receivers: tuple[Mapping[str, Any], ...] = ()
+    routes: tuple[Mapping[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
 class Settings:
     organization: str
     environment: str
@@ -98,6 +117,7 @@ class Settings:
     datasources: tuple[Datasource, ...] = ()
     prometheus: PrometheusSettings = PrometheusSettings()
     alertmanager: AlertmanagerSettings = AlertmanagerSettings()
+    passthrough: Passthrough = Passthrough()
 
 
 @dataclass(frozen=True)

@@ -82,6 +82,8 @@ class AlertTemplate:
     # Where the template and each of its fields are in the pack, for findings on what it renders.
     location: Location
     fields: Mapping[str, Location]
+    # The label whose values a service may give to another domain (Kind.owners); "" for none.
+    owner_label: str = ""
 
 
 @dataclass(frozen=True)
@@ -385,4 +387,5 @@ def _alert(doc: Document, index: int, raw: Mapping[str, Any]) -> AlertTemplate:
         ),
         location=doc.location(("alerts", index)),
         fields=_fields(doc, ("alerts", index), raw),
+        owner_label=raw.get("owner_label", ""),
     )

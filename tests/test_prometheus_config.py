@@ -33,10 +33,9 @@ def _promtool_check(config: dict[str, Any], directory: Path) -> subprocess.Compl
     )
 
 
-@pytest.mark.integration
-def test_promtool_accepts_generated_config(tmp_path: Path) -> None:
-    config = yaml.safe_load(GENERATED_CONFIG.read_text())
-    result = _promtool_check(config, tmp_path)
+def assert_promtool_accepts(config: dict[str, Any], directory: Path) -> None:
+    """promtool accepts the config, but for the kubernetes_sd jobs when Debian's build lacks it."""
+    result = _promtool_check(config, directory)
     if result.returncode != 0:
         errors = [
             line.strip()
@@ -48,9 +47,14 @@ def test_promtool_accepts_generated_config(tmp_path: Path) -> None:
         without_kubernetes["scrape_configs"] = [
             job for job in config["scrape_configs"] if "kubernetes_sd_configs" not in job
         ]
-        result = _promtool_check(without_kubernetes, tmp_path)
+        result = _promtool_check(without_kubernetes, directory)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "SUCCESS" in result.stdout + result.stderr
+
+
+@pytest.mark.integration
+def test_promtool_accepts_generated_config(tmp_path: Path) -> None:
+    assert_promtool_accepts(yaml.safe_load(GENERATED_CONFIG.read_text()), tmp_path)
 
 
 def _pointed_at_loopback(

@@ -1,7 +1,8 @@
 """Alarm presets as data: one table per AWS service, one row per alarm, checked when it is built.
 
 A row names its check, a metric of the service's facade, the period, a condition such as
-"> max_cpu_percent" or ">= 1" (a threshold of the kind, by name, or a number), evaluation periods
+"> max_cpu_percent" or ">= 1" (a threshold of the kind, by name, or a number; a ratio threshold
+may scale a value of each resource, "> max_duration_timeout_ratio * timeout_seconds"), evaluation periods
 and datapoints, missing-data treatment, severity and a summary template. Rows are grouped by
 scope: which resources of a service get them (every DB instance, every broker, ...).
 
@@ -24,7 +25,7 @@ from typing import TypeVar
 from monitoring.aws.alarms import AlarmPreset, Comparison, Severity, TreatMissingData
 from monitoring.aws.facade import Facade, FacadeError
 from monitoring.kinds import KINDS
-from monitoring.kinds.base import Kind, UnknownThreshold
+from monitoring.kinds.base import UNITS, Kind, UnknownThreshold
 from monitoring.model import Service, Settings
 
 COMPARISONS: Mapping[str, Comparison] = {
@@ -46,6 +47,7 @@ _FACTORS: Mapping[str, Mapping[str, float]] = {
     "partitions": {"Count": 1},
     "messages": {"Count": 1},
     "keys": {"Count": 1},
+    "executions": {"Count": 1},
     # DBLoad, average active sessions, is published without a unit.
     "sessions": {"None": 1},
 }
@@ -58,6 +60,8 @@ def threshold_factor(unit: str, metric_unit: str, statistic: str, period_seconds
     """What a threshold in `unit` is multiplied by to compare with the metric; None if it cannot be."""
     if unit == "per_second" and metric_unit == "Count" and statistic == "Sum":
         return period_seconds  # a count per period against a rate per second
+    if unit == "ratio" and metric_unit == "Count" and statistic == "Average":
+        return 1  # the Average of a per-request error count (API Gateway 5XXError) is the error rate
     return _FACTORS.get(unit, {}).get(metric_unit)
 
 
@@ -91,6 +95,10 @@ class Resource:
     name: str
     dimensions: tuple[str, ...]
     fields: Mapping[str, str] = field(default_factory=dict)
+    # Values a ratio threshold is multiplied by ("timeout_seconds"), named with their unit.
+    factors: Mapping[str, float] = field(default_factory=dict)
+    # The domain whose SNS topics the resource's alarms notify, when not the service's.
+    owner: str = ""
 
 
 @dataclass(frozen=True)
@@ -100,6 +108,7 @@ class Scope:
     level: str
     resources: Callable[[Service, Settings], Iterable[Resource]]
     fields: tuple[str, ...] = ()
+    factors: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -110,6 +119,8 @@ class _Row:
     comparison: Comparison
     threshold_name: str
     constant: float
+    # The resource factor the (ratio) threshold is multiplied by; "" for none.
+    scale_by: str = ""
 
 
 def _fail(row: Alarm, table: str, message: str) -> FacadeError:
@@ -163,10 +174,19 @@ class AlarmTable:
                 f"'<operator> <threshold name or number>', the operator one of {', '.join(COMPARISONS)}"
             )
             raise _fail(alarm, self.name, f"condition {alarm.condition!r} is not {expected}")
+        operand, _, scale_by = operand.partition(" * ")
         try:
             constant, threshold_name = float(operand), ""
         except ValueError:
             constant, threshold_name = 0.0, operand
+        if scale_by and (not threshold_name or scale_by not in scope.factors):
+            offered = ", ".join(scope.factors) or "none"
+            raise _fail(
+                alarm,
+                self.name,
+                f"condition {alarm.condition!r} scales a threshold by {scale_by!r}; "
+                f"the scope's factors: {offered}",
+            )
         allowed = {THRESHOLD_FIELD, *scope.fields}
         try:
             used = {f for _, f, _, _ in string.Formatter().parse(alarm.summary) if f is not None}
@@ -177,7 +197,7 @@ class AlarmTable:
         if used - allowed:
             unknown = ", ".join(sorted(used - allowed))
             raise _fail(alarm, self.name, f"summary uses {unknown}; it may use {', '.join(sorted(allowed))}")
-        return _Row(alarm, scope_name, scope.level, COMPARISONS[operator], threshold_name, constant)
+        return _Row(alarm, scope_name, scope.level, COMPARISONS[operator], threshold_name, constant, scale_by)
 
     def threshold_factors(self, kind: Kind) -> list[float]:
         """Per row, what `kind`'s threshold is multiplied by to compare with the row's metric (1 for a
@@ -194,13 +214,18 @@ class AlarmTable:
                 raise _fail(alarm, self.name, str(error).split(": ", 1)[-1]) from None
             unit = self.facade.unit(alarm.metric)
             statistic = self.facade.statistic(alarm.metric, row.level)
-            factor = threshold_factor(spec.unit, unit, statistic, alarm.period_seconds)
+            compared, what = spec.unit, f"threshold {spec.name} (in {spec.unit})"
+            if row.scale_by:
+                if spec.unit != "ratio":
+                    raise _fail(alarm, self.name, f"only a ratio may scale {row.scale_by}, not {what}")
+                compared = next((u for u in UNITS if f"{row.scale_by}_".endswith(f"_{u}_")), "")
+                what = f"{spec.name} * {row.scale_by} (in {compared or 'no unit'})"
+            factor = threshold_factor(compared, unit, statistic, alarm.period_seconds)
             if factor is None:
                 raise _fail(
                     alarm,
                     self.name,
-                    f"threshold {spec.name} (in {spec.unit}) cannot be compared with {alarm.metric} "
-                    f"(in {unit}, {statistic})",
+                    f"{what} cannot be compared with {alarm.metric} (in {unit}, {statistic})",
                 )
             factors.append(factor)
         return factors
@@ -214,6 +239,7 @@ class AlarmTable:
                 for row, factor in rows:
                     alarm = row.alarm
                     value = thresholds[row.threshold_name] if row.threshold_name else row.constant
+                    scale = resource.factors[row.scale_by] if row.scale_by else 1.0
                     presets.append(
                         AlarmPreset(
                             alarm.check,
@@ -222,12 +248,13 @@ class AlarmTable:
                             ),
                             resource=resource.name,
                             comparison=row.comparison,
-                            threshold=value * factor,
+                            threshold=value * scale * factor,
                             evaluation_periods=alarm.evaluation_periods,
                             datapoints_to_alarm=alarm.datapoints_to_alarm,
                             treat_missing_data=alarm.treat_missing_data,
                             severity=alarm.severity,
                             summary=alarm.summary.format(**{THRESHOLD_FIELD: value, **resource.fields}),
+                            owner=resource.owner,
                         )
                     )
         return presets

@@ -18,7 +18,9 @@ from typing import Any, Literal
 from monitoring.model import Domain, Service, Settings
 from monitoring.naming import alarm_runbook_url, alarm_topic_arn
 
-Statistic = Literal["Average", "Maximum", "Minimum", "Sum", "SampleCount"]
+# A percentile ("p99") is sent as ExtendedStatistic, the others as Statistic.
+Statistic = Literal["Average", "Maximum", "Minimum", "Sum", "SampleCount", "p99"]
+PERCENTILES = frozenset({"p99"})
 Comparison = Literal[
     "GreaterThanThreshold",
     "GreaterThanOrEqualToThreshold",
@@ -65,6 +67,8 @@ class AlarmPreset:
     treat_missing_data: TreatMissingData
     severity: Severity
     summary: str
+    # The domain notified instead of the service's (a consumer group's owner); "" for the service's.
+    owner: str = ""
 
 
 def name_prefix(settings: Settings) -> str:
@@ -89,13 +93,15 @@ def is_owned(tags: Mapping[str, str], settings: Settings) -> bool:
     return all(tags.get(key) == value for key, value in ownership_tags(settings).items())
 
 
-def alarm_tags(settings: Settings, service: Service, alarm: AlarmPreset) -> dict[str, str]:
+def alarm_tags(
+    settings: Settings, service: Service, alarm: AlarmPreset, owner: Domain | None = None
+) -> dict[str, str]:
     return {
         **ownership_tags(settings),
         "mac:kind": service.kind,
         "mac:service": service.name,
-        "mac:domain": service.domain,
-        "mac:team": service.team,
+        "mac:domain": owner.name if owner else service.domain,
+        "mac:team": owner.team if owner else service.team,
         "mac:severity": alarm.severity,
     }
 
@@ -113,45 +119,53 @@ def evaluation_range_problem(period_seconds: int, evaluation_periods: int) -> st
 
 
 def put_metric_alarm_parameter_sets(
-    settings: Settings, domain: Domain, service: Service, alarms: Iterable[AlarmPreset]
+    settings: Settings,
+    domain: Domain,
+    service: Service,
+    alarms: Iterable[AlarmPreset],
+    owners: Mapping[str, Domain] | None = None,
 ) -> Iterator[dict[str, Any]]:
     """The PutMetricAlarm requests for a service's alarms (Tags included: honoured on create only).
+    An alarm with an owner notifies that domain of `owners` (by name) and is tagged with it.
 
-    Lists that are equal across the service's alarms (actions and tags by severity, dimensions) are
-    one shared object: treat the parameter sets as read-only.
+    Lists that are equal across the service's alarms (actions and tags by severity and owner,
+    dimensions) are one shared object: treat the parameter sets as read-only.
     """
-    actions: dict[Severity, list[str]] = {}
-    tags: dict[Severity, list[dict[str, str]]] = {}
+    actions: dict[tuple[Severity, str], list[str]] = {}
+    tags: dict[tuple[Severity, str], list[dict[str, str]]] = {}
     dimensions: dict[tuple[tuple[str, str], ...], list[dict[str, str]]] = {}
     about = f"Service {service.name} ({service.kind}, domain {service.domain}, team {service.team}), severity"
     for alarm in alarms:
         severity = alarm.severity
-        if severity not in tags:
-            topic = domain.alarm_topic_arns.get(severity)
-            actions[severity] = [alarm_topic_arn(topic, service)] if topic else []
-            tags[severity] = [
-                {"Key": key, "Value": value}
-                for key, value in sorted(alarm_tags(settings, service, alarm).items())
+        key = (severity, alarm.owner)
+        if key not in tags:
+            owner = (owners or {})[alarm.owner] if alarm.owner else None
+            topic = (owner or domain).alarm_topic_arns.get(severity)
+            actions[key] = [alarm_topic_arn(topic, service)] if topic else []
+            tags[key] = [
+                {"Key": name, "Value": value}
+                for name, value in sorted(alarm_tags(settings, service, alarm, owner).items())
             ]
         metric = alarm.metric
         if metric.dimensions not in dimensions:
             dimensions[metric.dimensions] = [{"Name": n, "Value": v} for n, v in metric.dimensions]
         runbook = alarm_runbook_url(settings, service.kind, alarm.check)
+        statistic_key = "ExtendedStatistic" if metric.statistic in PERCENTILES else "Statistic"
         yield {
             "AlarmName": alarm_name(settings, service, alarm),
             "AlarmDescription": f"{alarm.summary}. {about} {severity}. Runbook: {runbook}",
             "ActionsEnabled": True,
-            "AlarmActions": actions[severity],
-            "OKActions": actions[severity],
+            "AlarmActions": actions[key],
+            "OKActions": actions[key],
             "Namespace": metric.namespace,
             "MetricName": metric.name,
             "Dimensions": dimensions[metric.dimensions],
-            "Statistic": metric.statistic,
+            statistic_key: metric.statistic,
             "Period": metric.period_seconds,
             "EvaluationPeriods": alarm.evaluation_periods,
             "DatapointsToAlarm": alarm.datapoints_to_alarm,
             "Threshold": float(alarm.threshold),
             "ComparisonOperator": alarm.comparison,
             "TreatMissingData": alarm.treat_missing_data,
-            "Tags": tags[severity],
+            "Tags": tags[key],
         }

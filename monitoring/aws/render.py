@@ -43,8 +43,9 @@ def _days(days: int | None) -> str:
 def _alarm_summary(change: AlarmChange) -> str:
     p = change.parameters
     dimensions = ", ".join(f"{d['Name']}={d['Value']}" for d in p["Dimensions"])
+    statistic = p.get("Statistic") or p["ExtendedStatistic"]
     return (
-        f"{p['Namespace']} {p['MetricName']} [{dimensions}] {p['Statistic']}/{p['Period']}s "
+        f"{p['Namespace']} {p['MetricName']} [{dimensions}] {statistic}/{p['Period']}s "
         f"{_OPERATOR[p['ComparisonOperator']]} {_number(p['Threshold'])} in {p['DatapointsToAlarm']} of "
         f"{p['EvaluationPeriods']}, missing data {p['TreatMissingData']}"
     )

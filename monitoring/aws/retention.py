@@ -1,7 +1,8 @@
 """CloudWatch Logs retention wanted for a log group, from the inventory's rules.
 
 Log groups have no name scheme of ours, so ownership is explicit: the inventory sets retention
-only on groups it names (the RDS slow-query groups of its services), on groups under a prefix it
+only on groups it names (the RDS slow-query groups and the Lambda function groups of its
+services), on groups under a prefix it
 claims (`log_retention.claimed_prefixes`), and on groups tagged as its own by an earlier apply.
 """
 
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from monitoring.kinds.aurora import AuroraService
+from monitoring.kinds.aws_lambda import LambdaService
 from monitoring.kinds.mysql import MysqlService
 from monitoring.model import Inventory, RetentionRule
 from monitoring.problems import Problem
@@ -126,6 +128,10 @@ def retention_policy(inventory: Inventory) -> RetentionPolicy:
         if service.slow_query_log:
             rule = partial.rule_for(service.slow_query_log_group)
             groups[service.slow_query_log_group] = rule.days if rule else default_days
+    # Lambda creates /aws/lambda/<function> on the first invocation, with no retention (never expire).
+    for function in inventory.services_of("lambda", LambdaService):
+        rule = partial.rule_for(function.log_group)
+        groups[function.log_group] = rule.days if rule else default_days
     return RetentionPolicy(dict(sorted(groups.items())), rules, default_days, claimed)
 
 

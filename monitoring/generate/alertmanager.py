@@ -133,11 +133,23 @@ def _domain_route(inventory: Inventory, domain: Domain, page: bool) -> dict[str,
     return route
 
 
-def alertmanager_config(inventory: Inventory) -> list[Artifact]:
+def _receivers(inventory: Inventory) -> dict[str, Receiver]:
     settings = inventory.settings.alertmanager
-    receivers = {r.name: r for r in settings.receivers} or {
+    return {r.name: r for r in settings.receivers} or {
         settings.default_receiver: Receiver(settings.default_receiver)
     }
+
+
+def receiver_names(inventory: Inventory) -> set[str]:
+    """The names of the generated receivers, paging ones included."""
+    receivers = _receivers(inventory)
+    return {*receivers, *(f"{n}-page" for n, r in receivers.items() if r.pagerduty_routing_key_file)}
+
+
+def alertmanager_config(inventory: Inventory) -> list[Artifact]:
+    settings = inventory.settings.alertmanager
+    receivers = _receivers(inventory)
+    extra = inventory.settings.passthrough
     pages = {name for name, r in receivers.items() if r.pagerduty_routing_key_file}
     intervals = time_intervals(inventory)
     config = {
@@ -148,7 +160,11 @@ def alertmanager_config(inventory: Inventory) -> list[Artifact]:
             "group_wait": f"{settings.group_wait_seconds}s",
             "group_interval": "5m",
             "repeat_interval": f"{settings.repeat_interval_hours}h",
-            "routes": [_domain_route(inventory, d, d.receiver in pages) for d in inventory.domains],
+            # Passthrough routes come after ours: they get only the alerts no domain route takes.
+            "routes": [
+                *(_domain_route(inventory, d, d.receiver in pages) for d in inventory.domains),
+                *(dict(route) for route in extra.routes),
+            ],
         },
         "inhibit_rules": inhibit_rules(inventory),
         **({"time_intervals": intervals} if intervals else {}),
@@ -156,6 +172,7 @@ def alertmanager_config(inventory: Inventory) -> list[Artifact]:
             _notifiers(receivers[name], page)
             for name in sorted(receivers)
             for page in ((False, True) if name in pages else (False,))
-        ],
+        ]
+        + [dict(receiver) for receiver in extra.receivers],
     }
     return [Artifact("alertmanager/alertmanager.yml", config, "yaml")]

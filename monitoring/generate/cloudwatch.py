@@ -22,10 +22,13 @@ def placement_key(account: Account, region: str) -> str:
 
 def desired_alarms(inventory: Inventory) -> dict[str, dict[str, Any]]:
     alarms: dict[str, dict[str, Any]] = {}
+    owners = {d.name: d for d in inventory.domains}
     for service in inventory.services:
         domain = inventory.domain(service.domain)
         alarm_presets = service_alarms(service, inventory.settings)
-        for parameters in put_metric_alarm_parameter_sets(inventory.settings, domain, service, alarm_presets):
+        for parameters in put_metric_alarm_parameter_sets(
+            inventory.settings, domain, service, alarm_presets, owners
+        ):
             alarms[parameters["AlarmName"]] = parameters
     return dict(sorted(alarms.items()))
 

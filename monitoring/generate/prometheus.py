@@ -60,7 +60,7 @@ def _config(inventory: Inventory, jobs: list[ScrapeJob], shard: int | None) -> d
 
 
 def prometheus_config(inventory: Inventory) -> list[Artifact]:
-    jobs = scrape_jobs(inventory)
+    jobs = scrape_jobs(inventory) + [dict(job) for job in inventory.settings.passthrough.scrape_configs]
     shards = inventory.settings.prometheus.shards
     if shards == 1:
         return [Artifact("prometheus/prometheus.yml", _config(inventory, jobs, None), "yaml")]

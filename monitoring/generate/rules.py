@@ -8,6 +8,7 @@ inventory does not list still gets the fleet threshold.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -15,8 +16,9 @@ from typing import Any
 
 from monitoring.alert_templates import expand
 from monitoring.artifacts import Artifact
+from monitoring.generate.passthrough import passthrough_rule_files
 from monitoring.kinds import KINDS
-from monitoring.model import Inventory, Override, Service, Settings
+from monitoring.model import Domain, Inventory, Override, Service, Settings
 from monitoring.naming import kind_dashboard_url, runbook_url, target_labels
 from monitoring.rule_packs import (
     PLACEHOLDER,
@@ -30,6 +32,7 @@ from monitoring.rule_packs import (
 RULES_DIR = "prometheus/rules"
 TESTS_DIR = "prometheus/tests"
 THRESHOLD_LABEL = "threshold"
+ROUTED_BY_LABEL = "routed_by"
 TEST_INTERVAL_MINUTES = 1
 _SETTLE_MINUTES = 10
 _EXTRA_SAMPLES = 5
@@ -50,7 +53,7 @@ def rule_files(inventory: Inventory) -> list[Artifact]:
         rules, tests = render_kind(load_pack(kind), inventory)
         artifacts.append(Artifact(f"{RULES_DIR}/{kind}.rules.yml", rules, "yaml"))
         artifacts.append(Artifact(f"{TESTS_DIR}/{kind}.test.yml", tests, "yaml"))
-    return artifacts
+    return artifacts + passthrough_rule_files(inventory)
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,7 @@ def render_kind(pack: RulePack, inventory: Inventory) -> tuple[dict[str, Any], d
         for r in pack.recording_rules
     ]
     tests: list[dict[str, Any]] = []
+    recorded: set[tuple[str, str]] = set()
     for alert in pack.alerts:
         if alert.per_domain:
             domain_rules, domain_tests = _per_domain(alert, pack.kind, services, inventory)
@@ -89,8 +93,16 @@ def render_kind(pack: RulePack, inventory: Inventory) -> tuple[dict[str, Any], d
             if group.value is None and group.matcher != ALL_SERVICES:
                 rule["expr"] = _narrowed(rule["expr"], group.matcher)
             rule["expr"] = _keeping(rule["expr"], custom)
+            owned = _owned(alert, pack.kind, group.members, inventory)
+            if owned:
+                rules += _owner_records(alert, pack.kind, owned, inventory, recorded)
+                rule, owned_rule = _owner_split(alert, pack.kind, rule)
             rules.append(rule)
-            tests += _group_tests(alert, pack.kind, rule, group, inventory.settings)
+            tested = _unowned_test_value(alert, owned) if owned else alert
+            tests += _group_tests(tested, pack.kind, rule, group, inventory.settings)
+            if owned:
+                rules.append(owned_rule)
+                tests += _owned_tests(alert, pack.kind, owned_rule, group, owned[0], inventory)
     rule_file = {"groups": [{"name": pack.kind, "rules": rules}]}
     test_file = {
         "rule_files": [f"../rules/{pack.kind}.rules.yml"],
@@ -98,6 +110,76 @@ def render_kind(pack: RulePack, inventory: Inventory) -> tuple[dict[str, Any], d
         "tests": tests,
     }
     return rule_file, test_file
+
+
+@dataclass(frozen=True)
+class Owned:
+    """A value of an alert's owner_label that a service gives to another domain."""
+
+    service: Service
+    value: str
+    domain: Domain
+
+
+def _owned(alert: AlertTemplate, kind: str, services: Sequence[Service], inventory: Inventory) -> list[Owned]:
+    if not alert.owner_label:
+        return []
+    return [
+        Owned(service, value, inventory.domain(owner))
+        for service in services
+        for value, owner in sorted(KINDS[kind].owners(service).items())
+    ]
+
+
+def owner_series(kind: str, label: str) -> str:
+    return f"{kind}:{label}_owner:info"
+
+
+def _owner_records(
+    alert: AlertTemplate,
+    kind: str,
+    owned: Sequence[Owned],
+    inventory: Inventory,
+    recorded: set[tuple[str, str]],
+) -> list[dict[str, Any]]:
+    """One constant series per owned value, naming its owner: alerts join it to take its labels."""
+    records = []
+    for item in owned:
+        if (item.service.name, item.value) in recorded:
+            continue
+        recorded.add((item.service.name, item.value))
+        labels = {
+            "service": item.service.name,
+            alert.owner_label: item.value,
+            "domain": item.domain.name,
+            "team": item.domain.team,
+        }
+        records.append(
+            {
+                "record": owner_series(kind, alert.owner_label),
+                "expr": "vector(1)",
+                "labels": dict(sorted(labels.items())),
+            }
+        )
+    return records
+
+
+def _owner_split(
+    alert: AlertTemplate, kind: str, rule: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The rule without the owned values, and the rule on them taking the owner's domain and team
+    from its owner series: routes match on `domain`. Custom labels stay the service's."""
+    label, series = alert.owner_label, owner_series(kind, alert.owner_label)
+    body = "\n".join(f"  {line}" for line in rule["expr"].splitlines())
+    unowned = {**rule, "expr": f"(\n{body}\n)\nunless on (service, {label})\n  {series}"}
+    owned = {
+        **rule,
+        "annotations": dict(rule["annotations"]),
+        "expr": f"(\n{body}\n)\n* on (service, {label}) group_left (domain, team)\n  {series}",
+        # Tells the two rules apart (same alert name) and says why the domain is not the service's.
+        "labels": dict(sorted({**rule["labels"], ROUTED_BY_LABEL: label}.items())),
+    }
+    return unowned, owned
 
 
 def threshold_groups(
@@ -345,6 +427,63 @@ def _group_tests(
             eval_minutes,
             [],
         ),
+    ]
+
+
+def _renamed(alert: AlertTemplate, value: str) -> AlertTemplate:
+    """The alert whose test uses `value` of its owner_label where the pack's test uses its own."""
+    template = alert.test.added_labels.get(alert.owner_label, "")
+    series = tuple(
+        dataclasses.replace(s, labels={k: value if v == template else v for k, v in s.labels.items()})
+        for s in alert.test.series
+    )
+    added = {**alert.test.added_labels, alert.owner_label: value}
+    return dataclasses.replace(alert, test=dataclasses.replace(alert.test, series=series, added_labels=added))
+
+
+def _unowned_test_value(alert: AlertTemplate, owned: Sequence[Owned]) -> AlertTemplate:
+    """The alert, its test value renamed when the inventory owns it (the unowned rule skips it)."""
+    value = alert.test.added_labels.get(alert.owner_label, "")
+    taken = {item.value for item in owned}
+    while value in taken:
+        value = f"{value}-unowned"
+    return _renamed(alert, value)
+
+
+def _owned_tests(
+    alert: AlertTemplate,
+    kind: str,
+    rule: Mapping[str, Any],
+    group: ThresholdGroup,
+    owned: Owned,
+    inventory: Inventory,
+) -> list[dict[str, Any]]:
+    """The owned rule fires for an owned value, with its owner's labels; the pack's test value
+    (not owned) is renamed to the owned one in every series."""
+    settings = inventory.settings
+    renamed = _renamed(alert, owned.value)
+    eval_minutes, samples = _timing(alert, group.override)
+    threshold = {"threshold": group.value} if group.value is not None else {}
+    firing_value = evaluate(alert.test.firing, threshold)
+    kept = _kept_labels(renamed, kind, owned.service, settings)
+    kept.update({"domain": owned.domain.name, "team": owned.domain.team})
+    scope = f" ({THRESHOLD_LABEL} {rule['labels'][THRESHOLD_LABEL]})" if group.value is not None else ""
+    return [
+        _test_case(
+            f"{alert.alert}{scope} fires for {alert.owner_label} {owned.value} of {owned.service.name}"
+            f" owned by {owned.domain.name}",
+            _input_series(
+                renamed,
+                kind,
+                owned.service,
+                settings,
+                True,
+                {**threshold, "value": firing_value, "n": samples},
+            ),
+            alert.alert,
+            eval_minutes,
+            [_expected_alert(rule, dict(sorted(kept.items())), firing_value)],
+        )
     ]
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from monitoring.aws.retention import retention_rule_problems
 from monitoring.inventory.loader import Document, load_documents, walk_items
+from monitoring.inventory.passthrough import check_collisions, passthrough, shape_problems, split_passthrough
 from monitoring.inventory.validate import schema_problems, semantic_problems
 from monitoring.kinds import KINDS
 from monitoring.model import (
@@ -20,6 +21,7 @@ from monitoring.model import (
     Inventory,
     LogRetention,
     Override,
+    Passthrough,
     PrometheusSettings,
     Receiver,
     RetentionRule,
@@ -35,15 +37,17 @@ from monitoring.secrets import refuse_secrets
 
 def load_inventory(root: Path) -> Inventory:
     """Load, validate and model the inventory under root; InputError lists every problem."""
-    documents = load_documents(root)
-    problems = [p for doc in documents for p in schema_problems(doc)]
+    documents, files, problems = split_passthrough(root, load_documents(root))
+    problems += [p for doc in documents for p in schema_problems(doc)]
     if not problems:
-        problems = semantic_problems(documents) + retention_rule_problems(documents)
+        problems = semantic_problems(documents) + retention_rule_problems(documents) + shape_problems(files)
     # The rule packs are checked with the inventory: a typo in one is bad input too.
-    problems = refuse_secrets(documents, problems) + pack_problems()
+    problems = refuse_secrets(documents + files.documents(), problems) + pack_problems()
     if problems:
         raise InputError(problems)
-    return build_inventory(documents)
+    inventory = build_inventory(documents, passthrough(files))
+    check_collisions(files, inventory)
+    return inventory
 
 
 def _overrides(*scopes: Mapping[str, Mapping[str, Any]]) -> dict[str, Override]:
@@ -151,7 +155,7 @@ def _datasources(settings: Settings, services: list[Service]) -> tuple[Datasourc
     return tuple(expanded)
 
 
-def build_inventory(documents: list[Document]) -> Inventory:
+def build_inventory(documents: list[Document], extra: Passthrough) -> Inventory:
     plain = [(doc, doc.data) for doc in documents]
     settings_raw = next(data["settings"] for _, data in plain if "settings" in data)
     settings = _settings(settings_raw)
@@ -229,7 +233,9 @@ def build_inventory(documents: list[Document]) -> Inventory:
         else None
     )
     return Inventory(
-        settings=dataclasses.replace(settings, datasources=_datasources(settings, services)),
+        settings=dataclasses.replace(
+            settings, datasources=_datasources(settings, services), passthrough=extra
+        ),
         domains=tuple(sorted(domains.values(), key=lambda d: d.name)),
         services=tuple(sorted(services, key=lambda s: (s.kind, s.name))),
         log_retention=log_retention,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from functools import cache
 from typing import Any
 
@@ -311,12 +311,40 @@ def semantic_problems(documents: list[Document]) -> list[Problem]:
             problems += _reserved_labels(doc, ("services", index))
             problems += _kind_checks(doc, ("services", index), service["kind"])
     problems += _replica_sources(documents)
+    problems += _consumer_group_owners(documents, domains)
     if not services:
         problems.append(
             Problem(
                 documents[0].location(), "the inventory declares no services", check="inventory/no-services"
             )
         )
+    return problems
+
+
+def _consumer_group_owners(documents: list[Document], domains: Mapping[str, Location]) -> list[Problem]:
+    """A Kafka consumer group's owner is a declared domain (its alerts are routed there)."""
+    problems: list[Problem] = []
+    for doc in documents:
+        for index, service in walk_items(doc.data, "services"):
+            groups = service.get("consumer_groups")
+            if not isinstance(groups, list):
+                continue
+            for position, group in enumerate(groups):
+                owner = group.get("domain") if isinstance(group, dict) else None
+                if not isinstance(owner, str) or owner in domains:
+                    continue
+                near = difflib.get_close_matches(owner, list(domains), n=3)
+                problems.append(
+                    Problem(
+                        doc.value_location(("services", index, "consumer_groups", position, "domain")),
+                        f"service {shown(service['name'])}: consumer group {shown(group.get('name', ''))} "
+                        f"is owned by unknown domain {shown(owner)}",
+                        f"did you mean {', '.join(near)}?"
+                        if near
+                        else f"declared domains: {', '.join(sorted(domains)) or 'none'}",
+                        "inventory/consumer-group-owner",
+                    )
+                )
     return problems
 
 

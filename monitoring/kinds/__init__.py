@@ -12,7 +12,9 @@ fails when the class is defined; tests/test_kinds.py resolves every declared one
 
 from __future__ import annotations
 
+from monitoring.kinds.apigateway import ApigatewayKind
 from monitoring.kinds.aurora import AuroraMysqlKind, AuroraPostgresqlKind
+from monitoring.kinds.aws_lambda import LambdaKind
 from monitoring.kinds.base import Kind
 from monitoring.kinds.documentdb import DocumentdbKind
 from monitoring.kinds.kafka import KafkaKind
@@ -38,5 +40,7 @@ KINDS: dict[str, Kind] = {
         MemcachedKind(),
         AuroraMysqlKind(),
         AuroraPostgresqlKind(),
+        LambdaKind(),
+        ApigatewayKind(),
     )
 }

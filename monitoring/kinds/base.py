@@ -39,6 +39,7 @@ UNITS = frozenset(
         "messages",
         "keys",
         "sessions",
+        "executions",
     }
 )
 _UNIT_MAXIMUM = {"ratio": 1.0, "percent": 100.0}
@@ -247,6 +248,11 @@ class Kind(ABC):
         """Scrape jobs of the kind's services; kinds with `jobs` override it (the registry test
         holds them to it)."""
         return []
+
+    def owners(self, service: Service) -> Mapping[str, str]:
+        """Values of its pack's `owner_label` that the service gives to another domain: value ->
+        owning domain (a Kafka consumer group's owner). Alerts on them go to that domain."""
+        return {}
 
 
 def static_job(

@@ -12,6 +12,17 @@ from monitoring.naming import target_labels
 
 JMX_EXPORTER_PORT = 11001
 NODE_EXPORTER_PORT = 11002
+# Kafka's legal characters for group ids and topic names.
+KAFKA_NAME = "^[A-Za-z0-9._-]{1,249}$"
+
+
+@dataclass(frozen=True)
+class ConsumerGroup:
+    """A consumer group and the domain owning it: its lag alerts go to that domain's team."""
+
+    name: str
+    domain: str
+    topics: tuple[str, ...]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -19,6 +30,7 @@ class KafkaService(Service):
     cluster_name: str
     brokers: tuple[str, ...]
     topics: int | None
+    consumer_groups: tuple[ConsumerGroup, ...] = ()
 
 
 class KafkaKind(Kind):
@@ -40,6 +52,27 @@ class KafkaKind(Kind):
             "items": {"$ref": "#/$defs/hostname"},
         },
         "topics": {"description": "Number of topics (informational).", "type": "integer", "minimum": 0},
+        "consumer_groups": {
+            "description": "Consumer groups with an owner: their lag alerts and alarms (CloudWatch"
+            " SumOffsetLag per group and topic) go to the owning domain instead of the cluster's.",
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["name", "domain", "topics"],
+                "properties": {
+                    "name": {"type": "string", "pattern": KAFKA_NAME, "description": "Consumer group id."},
+                    "domain": {"$ref": "#/$defs/name", "description": "The owning domain."},
+                    "topics": {
+                        "description": "Topics the group consumes (CloudWatch publishes lag per topic).",
+                        "type": "array",
+                        "minItems": 1,
+                        "uniqueItems": True,
+                        "items": {"type": "string", "pattern": KAFKA_NAME},
+                    },
+                },
+            },
+        },
     }
     required = ("cluster_name", "brokers")
     thresholds = (
@@ -92,7 +125,15 @@ class KafkaKind(Kind):
             cluster_name=raw["cluster_name"],
             brokers=tuple(raw["brokers"]),
             topics=raw.get("topics"),
+            consumer_groups=tuple(
+                ConsumerGroup(g["name"], g["domain"], tuple(g["topics"]))
+                for g in raw.get("consumer_groups", ())
+            ),
         )
+
+    def owners(self, service: Service) -> Mapping[str, str]:
+        groups = service.consumer_groups if isinstance(service, KafkaService) else ()
+        return {group.name: group.domain for group in groups}
 
     def scrape_jobs(self, services: Sequence[Service], settings: Settings) -> list[ScrapeJob]:
         clusters = sorted((s for s in services if isinstance(s, KafkaService)), key=lambda s: s.name)

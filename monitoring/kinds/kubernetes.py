@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -28,23 +28,28 @@ class KubernetesService(Service):
     cluster_name: str
     api_server: str
     bearer_token_file: str
+    ca_file: str
     kube_state_metrics_namespace: str
     node_count: int | None
 
 
-def _token_without_api_server(doc: Document, path: NodePath) -> list[Problem]:
-    # In-cluster discovery uses the pod's service account: a token file alone would be ignored.
-    raw = doc.data[path[0]][path[1]]
-    if "bearer_token_file" not in raw or "api_server" in raw:
-        return []
-    return [
-        Problem(
-            doc.location((*path, "bearer_token_file")),
-            f"service {raw['name']!r}: bearer_token_file is used only with api_server, which is not set",
-            "set api_server to the cluster's API URL, or drop bearer_token_file when Prometheus runs "
-            "inside the cluster",
-        )
-    ]
+def _without_api_server(field: str) -> Callable[[Document, NodePath], list[Problem]]:
+    # In-cluster discovery uses the pod's service account (token and CA): the file alone would be
+    # ignored.
+    def run(doc: Document, path: NodePath) -> list[Problem]:
+        raw = doc.data[path[0]][path[1]]
+        if field not in raw or "api_server" in raw:
+            return []
+        return [
+            Problem(
+                doc.location((*path, field)),
+                f"service {raw['name']!r}: {field} is used only with api_server, which is not set",
+                f"set api_server to the cluster's API URL, or drop {field} when Prometheus runs "
+                "inside the cluster",
+            )
+        ]
+
+    return run
 
 
 class KubernetesKind(Kind):
@@ -66,6 +71,12 @@ class KubernetesKind(Kind):
         },
         "bearer_token_file": {
             "description": "File holding the API token (only with api_server).",
+            "type": "string",
+            "minLength": 1,
+        },
+        "ca_file": {
+            "description": "CA certificate (PEM) the API server's certificate is checked against"
+            " (tls_config.ca_file of its kubernetes_sd_configs; only with api_server).",
             "type": "string",
             "minLength": 1,
         },
@@ -110,7 +121,12 @@ class KubernetesKind(Kind):
         KindCheck(
             "inventory/kubernetes-token-without-api-server",
             "a Kubernetes bearer_token_file comes with the api_server it authenticates to",
-            _token_without_api_server,
+            _without_api_server("bearer_token_file"),
+        ),
+        KindCheck(
+            "inventory/kubernetes-ca-without-api-server",
+            "a Kubernetes ca_file comes with the api_server whose certificate it checks",
+            _without_api_server("ca_file"),
         ),
     )
     alarms = "monitoring.aws.presets.container_insights:eks_alarms"
@@ -131,6 +147,7 @@ class KubernetesKind(Kind):
             cluster_name=raw["cluster_name"],
             api_server=raw.get("api_server", ""),
             bearer_token_file=raw.get("bearer_token_file", ""),
+            ca_file=raw.get("ca_file", ""),
             kube_state_metrics_namespace=raw.get("kube_state_metrics_namespace", "kube-system"),
             node_count=raw.get("node_count"),
         )
@@ -194,4 +211,6 @@ def _sd_config(cluster: KubernetesService, role: str, namespaces: list[str]) -> 
         config["api_server"] = cluster.api_server
         if cluster.bearer_token_file:
             config["authorization"] = {"credentials_file": cluster.bearer_token_file}
+        if cluster.ca_file:
+            config["tls_config"] = {"ca_file": cluster.ca_file}
     return config

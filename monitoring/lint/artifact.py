@@ -10,20 +10,33 @@ import dataclasses
 from pathlib import PurePosixPath
 
 from monitoring.artifacts import Artifact
+from monitoring.generate.passthrough import HEADER_LINES
 from monitoring.lint.model import Rule, last_line, parse_rule_file
 from monitoring.lint.runner import lint_texts
-from monitoring.problems import Problem
+from monitoring.problems import Location, Problem
 from monitoring.rule_packs import available_packs, load_pack
 
 
 def check_rule_artifact(artifact: Artifact) -> list[Problem]:
     text = artifact.render().decode("utf-8")
     findings = lint_texts([(artifact.path, text)])
+    if artifact.source:
+        return [_at_source_line(finding, artifact) for finding in findings]
     kind = PurePosixPath(artifact.path).name.split(".")[0]
     if not findings or kind not in available_packs():
         return findings
     rules = parse_rule_file(text, artifact.path).rules
     return [_at_pack_line(finding, rules, kind) for finding in findings]
+
+
+def _at_source_line(finding: Problem, artifact: Artifact) -> Problem:
+    """A finding on a passthrough rule file, at the line of the file it copies."""
+    line = finding.line - HEADER_LINES
+    if line < 1:
+        return dataclasses.replace(finding, location=Location(artifact.source))
+    generated = f"copied to {finding.location}"
+    hint = f"{finding.hint}; {generated}" if finding.hint else generated
+    return dataclasses.replace(finding, location=Location(artifact.source, line, finding.col), hint=hint)
 
 
 def _at_pack_line(finding: Problem, rules: list[Rule], kind: str) -> Problem:

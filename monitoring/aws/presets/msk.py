@@ -42,12 +42,29 @@ def _brokers(service: Service, settings: Settings) -> Iterator[Resource]:
         )
 
 
+def _consumer_groups(service: Service, settings: Settings) -> Iterator[Resource]:
+    # CloudWatch publishes lag per group and topic only: one alarm per topic the group consumes.
+    kafka = require(service, KafkaService, "MSK")
+    for group in kafka.consumer_groups:
+        for topic in group.topics:
+            yield Resource(
+                f"consumer-{group.name}-{topic}",
+                (kafka.cluster_name, group.name, topic),
+                {"consumer_group": group.name, "topic": topic},
+                owner=group.domain,
+            )
+
+
 # fmt: off
 msk_alarms = AlarmTable(
     "msk",
     FACADE,
     kinds=("kafka",),
-    scopes={"cluster": Scope("cluster", _cluster), "broker": Scope("broker", _brokers, ("broker_id",))},
+    scopes={
+        "cluster": Scope("cluster", _cluster),
+        "broker": Scope("broker", _brokers, ("broker_id",)),
+        "consumer_group": Scope("consumer_group_topic", _consumer_groups, ("consumer_group", "topic")),
+    },
     rows={
         "cluster": (
             # check, metric,
@@ -71,6 +88,12 @@ msk_alarms = AlarmTable(
             Alarm("under-replicated-partitions", "UnderReplicatedPartitions",
                   60, "> max_under_replicated_partitions", 5, 5, "notBreaching", "warning",
                   "Broker {broker_id} has more than {threshold:g} under-replicated partitions for 5 minutes"),
+        ),
+        "consumer_group": (
+            Alarm("consumer-lag-high", "SumOffsetLag",
+                  300, "> max_consumer_lag_messages", 3, 3, "notBreaching", "warning",
+                  "Consumer group {consumer_group} lags more than {threshold:g} messages on topic {topic}"
+                  " for 15 minutes"),
         ),
     },
 )
