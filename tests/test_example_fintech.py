@@ -17,7 +17,9 @@ from cli.main import cli
 from monitoring.aws.catalog import catalog_file
 from monitoring.aws.checks import catalog_problem
 from monitoring.inventory.build import load_inventory
+from monitoring.kinds.apigateway import ApigatewayService
 from monitoring.kinds.aurora import AuroraService
+from monitoring.kinds.aws_lambda import LambdaService
 from monitoring.kinds.kafka import KafkaService
 from monitoring.kinds.kubernetes import KubernetesService
 from monitoring.kinds.mysql import MysqlService
@@ -72,6 +74,7 @@ def test_the_example_validates_and_its_output_is_current(out: Path) -> None:
 def test_the_example_has_what_the_issue_asks_for(inventory: Inventory) -> None:
     kinds = Counter(s.kind for s in inventory.services)
     assert kinds["kafka"] == 2 and kinds["kubernetes"] >= 2
+    assert kinds["lambda"] >= 1 and kinds["apigateway"] >= 1
     assert {"aurora_mysql", "aurora_postgresql", "redis", "mysql"} <= set(kinds)
     assert {(a.name, region) for a, region in inventory.placements()} == {
         (account, region) for account in ("core", "data") for region in ("us-east-1", "eu-west-1")
@@ -162,6 +165,10 @@ def _dimensions(service: Service) -> dict[str, set[str]]:
         return {"Cluster Name": {service.cluster_name}, "Broker ID": brokers}
     if isinstance(service, KubernetesService):
         return {"ClusterName": {service.cluster_name}}
+    if isinstance(service, LambdaService):
+        return {"FunctionName": {service.function_name}}
+    if isinstance(service, ApigatewayService):
+        return {"ApiName": {service.api_name}, "Stage": {service.stage}}
     raise AssertionError(f"{service.kind} in the example: say which resources its alarms may name")
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from monitoring.kinds.aurora import AuroraService
 from monitoring.kinds.aws_lambda import LambdaService
 from monitoring.kinds.mysql import MysqlService
-from monitoring.model import Inventory, RetentionRule
+from monitoring.model import Inventory, RetentionRule, Service
 from monitoring.problems import Problem
 
 if TYPE_CHECKING:
@@ -110,28 +110,36 @@ class RetentionPolicy:
         return None
 
 
+def named_log_groups(inventory: Inventory) -> dict[str, Service]:
+    """The log groups the inventory's services write, each with its writer (whose account and region
+    it lives in)."""
+    groups: dict[str, Service] = {}
+    # RDS creates a slow-query group per instance publishing its slow log; Aurora MySQL one per
+    # cluster (/aws/rds/cluster/<cluster>/slowquery), not per instance.
+    databases: tuple[MysqlService | AuroraService, ...] = (
+        *inventory.services_of("mysql", MysqlService),
+        *inventory.services_of("aurora_mysql", AuroraService),
+    )
+    for database in databases:
+        if database.slow_query_log:
+            groups[database.slow_query_log_group] = database
+    # Lambda creates /aws/lambda/<function> on the first invocation, with no retention (never expire).
+    for function in inventory.services_of("lambda", LambdaService):
+        groups[function.log_group] = function
+    return groups
+
+
 def retention_policy(inventory: Inventory) -> RetentionPolicy:
     if inventory.log_retention is None:
         return RetentionPolicy({}, (), None)
     rules = inventory.log_retention.rules
     default_days = inventory.log_retention.default_days
     claimed = inventory.log_retention.claimed_prefixes
-    # RDS creates a slow-query group per instance publishing its slow log; name each one we know.
     partial = RetentionPolicy({}, rules, default_days, claimed)
     groups: dict[str, int] = {}
-    # Aurora MySQL publishes one per cluster (/aws/rds/cluster/<cluster>/slowquery), not per instance.
-    databases: tuple[MysqlService | AuroraService, ...] = (
-        *inventory.services_of("mysql", MysqlService),
-        *inventory.services_of("aurora_mysql", AuroraService),
-    )
-    for service in databases:
-        if service.slow_query_log:
-            rule = partial.rule_for(service.slow_query_log_group)
-            groups[service.slow_query_log_group] = rule.days if rule else default_days
-    # Lambda creates /aws/lambda/<function> on the first invocation, with no retention (never expire).
-    for function in inventory.services_of("lambda", LambdaService):
-        rule = partial.rule_for(function.log_group)
-        groups[function.log_group] = rule.days if rule else default_days
+    for group in named_log_groups(inventory):
+        rule = partial.rule_for(group)
+        groups[group] = rule.days if rule else default_days
     return RetentionPolicy(dict(sorted(groups.items())), rules, default_days, claimed)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from monitoring.artifacts import Artifact
 from monitoring.aws.alarms import put_metric_alarm_parameter_sets
 from monitoring.aws.presets import service_alarms
-from monitoring.aws.retention import retention_document, retention_policy
+from monitoring.aws.retention import named_log_groups, retention_document, retention_policy
 from monitoring.model import Account, Inventory
 
 ALARMS_PATH = "cloudwatch/alarms.json"
@@ -51,8 +51,8 @@ def placements_document(inventory: Inventory, alarms: dict[str, dict[str, Any]])
     for name, parameters in alarms.items():
         service = next(t["Value"] for t in parameters["Tags"] if t["Key"] == "mac:service")
         document[where[service]]["alarms"].append(name)
-    # A named log group is a database's slow-query group: it lives where its database does.
-    writers = {getattr(s, "slow_query_log_group", None): s for s in inventory.services}
+    # A named log group lives where the service writing it does.
+    writers = named_log_groups(inventory)
     for group in retention_policy(inventory).log_groups:
         writer = writers[group]
         document[placement_key(writer.account, writer.region)]["log_groups"].append(group)
