@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from monitoring.aws.presets import service_alarms
+from monitoring.checks import check_artifacts
 from monitoring.generate.rules import rule_files
 from monitoring.inventory.build import load_inventory
 from monitoring.model import Inventory
@@ -108,6 +109,14 @@ def test_overridden_rules_leave_the_other_services_alone(tmp_path: Path) -> None
     assert set(missing) == {"5m", "30m"} and 'service=~"orders"' in missing["30m"]
     [no_targets] = rules["MysqlNoTargets"]
     assert no_targets["labels"]["domain"] == "shop" and no_targets["for"] == "30m"
+
+
+def test_overridden_rules_pass_the_generate_checks(tmp_path: Path) -> None:
+    # A group that overrides only `for` must still be told apart from the fleet's rule.
+    artifacts = rule_files(_load(OVERRIDDEN, tmp_path))
+    assert check_artifacts(artifacts, artifacts) == []
+    missing = _rules(_load(OVERRIDDEN, tmp_path), tmp_path / "out")["MysqlTargetMissing"]
+    assert sorted(r["labels"].get("for", "") for r in missing) == ["", "30m"]
 
 
 @pytest.mark.integration

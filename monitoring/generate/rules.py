@@ -32,6 +32,9 @@ from monitoring.rule_packs import (
 RULES_DIR = "prometheus/rules"
 TESTS_DIR = "prometheus/tests"
 THRESHOLD_LABEL = "threshold"
+# Set on the rule of a group whose `for` is overridden: without it the group and the fleet's rule
+# would carry the same labels, which lint (and promtool's duplicate-rules lint) refuse.
+FOR_LABEL = "for"
 ROUTED_BY_LABEL = "routed_by"
 TEST_INTERVAL_MINUTES = 1
 _SETTLE_MINUTES = 10
@@ -306,6 +309,8 @@ def _alert_rule(
     }
     if value is not None:
         labels[THRESHOLD_LABEL] = number(value)
+    if override.for_:
+        labels[FOR_LABEL] = override.for_
     return {
         "alert": alert.alert,
         "expr": _fold(_substitute(alert.expr, variables)),
