@@ -21,6 +21,7 @@ from monitoring.kinds.base import (
     ThresholdSpec,
     scrape_job,
 )
+from monitoring.kinds.rds import MYSQL_QUERY_THRESHOLDS
 from monitoring.model import Service, Settings
 from monitoring.naming import target_labels
 
@@ -164,18 +165,7 @@ class AuroraMysqlKind(Kind):
     required = ("writer_endpoint",)
     thresholds = (
         _CONNECTION_USE,
-        ThresholdSpec(
-            "max_slow_queries_per_second",
-            0.2,
-            "per_second",
-            "Alert when slow queries (Slow_queries counter) exceed this rate.",
-        ),
-        ThresholdSpec(
-            "max_aborted_connects_per_second",
-            0.5,
-            "per_second",
-            "Alert when failed connection attempts (Aborted_connects) exceed this rate.",
-        ),
+        *MYSQL_QUERY_THRESHOLDS,
         *_CLOUDWATCH_THRESHOLDS,
     )
     exporter = ExporterSpec(

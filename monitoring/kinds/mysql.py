@@ -17,6 +17,7 @@ from monitoring.kinds.base import (
 )
 from monitoring.kinds.rds import (
     DATABASE_EXPORTER,
+    MYSQL_QUERY_THRESHOLDS,
     RDS_INSTANCE_ID,
     RDS_LATENCY_THRESHOLDS,
     RDS_THRESHOLDS,
@@ -72,18 +73,7 @@ class MysqlKind(Kind):
             "Alert when a replica lags its source by more than this many seconds (Prometheus and "
             "CloudWatch ReplicaLag).",
         ),
-        ThresholdSpec(
-            "max_slow_queries_per_second",
-            0.2,
-            "per_second",
-            "Alert when slow queries (Slow_queries counter) exceed this rate.",
-        ),
-        ThresholdSpec(
-            "max_aborted_connects_per_second",
-            0.5,
-            "per_second",
-            "Alert when failed connection attempts (Aborted_connects) exceed this rate.",
-        ),
+        *MYSQL_QUERY_THRESHOLDS,
         *RDS_THRESHOLDS,
         ThresholdSpec(
             "max_database_connections",

@@ -47,3 +47,20 @@ RDS_LATENCY_THRESHOLDS = (
         "max_write_latency_seconds", 0.05, "seconds", "CloudWatch WriteLatency alarm threshold, seconds."
     ),
 )
+
+
+# MySQL's own counters, shared by RDS MySQL and Aurora MySQL.
+MYSQL_QUERY_THRESHOLDS = (
+    ThresholdSpec(
+        "max_slow_queries_per_second",
+        0.2,
+        "per_second",
+        "Alert when slow queries (Slow_queries counter) exceed this rate.",
+    ),
+    ThresholdSpec(
+        "max_aborted_connects_per_second",
+        0.5,
+        "per_second",
+        "Alert when failed connection attempts (Aborted_connects) exceed this rate.",
+    ),
+)
