@@ -46,7 +46,7 @@ format_option = click.option(
     default="text",
     show_default=True,
     help="How results are printed on stdout: text for people, json for tools, github for workflow "
-    "annotations, sarif (2.1.0) for code scanning.",
+    "annotations, sarif (2.1.0) for code scanning, checkstyle (XML) for CI tools that read it.",
 )
 disable_option = click.option(
     "--disable",
@@ -77,7 +77,13 @@ def select_checks(
     if list_checks:
         if output_format == "json":
             rows = [
-                {"id": c.id, "severity": c.severity, "disableable": c.disableable, "summary": c.summary}
+                {
+                    "id": c.id,
+                    "severity": c.severity,
+                    "disableable": c.disableable,
+                    "summary": c.summary,
+                    **({"profile": c.profile} if c.profile else {}),
+                }
                 for c in mine
             ]
             click.echo(json.dumps(rows, indent=2))

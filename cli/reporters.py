@@ -1,7 +1,8 @@
 """How problems are printed: one reporter per --format value, the same for every command.
 
 text is for people, json for tools (an array of problems), github for workflow annotations,
-sarif (2.1.0) for code-scanning UIs. A report with no problems prints nothing in text and github.
+sarif (2.1.0) for code-scanning UIs, checkstyle (XML) for CI tools that read it. A report with no
+problems prints nothing in text and github.
 """
 
 from __future__ import annotations
@@ -150,7 +151,29 @@ def _sarif(report: Report) -> str:
     return json.dumps(log, indent=2)
 
 
-REPORTERS: dict[str, Reporter] = {"text": _text, "json": _json, "github": _github, "sarif": _sarif}
+def _checkstyle(report: Report) -> str:
+    """Checkstyle's XML report: a <file> per file, an <error> per problem (whatever its severity)."""
+    from xml.etree import ElementTree
+
+    root = ElementTree.Element("checkstyle", version="4.3")
+    files: dict[str, ElementTree.Element] = {}
+    for p in report.problems:
+        if p.file not in files:
+            files[p.file] = ElementTree.SubElement(root, "file", name=p.file)
+        attributes = {"line": str(p.line), **({"column": str(p.col)} if p.col else {})}
+        attributes |= {"severity": p.severity, "message": p.message + (f" ({p.hint})" if p.hint else "")}
+        ElementTree.SubElement(files[p.file], "error", {**attributes, "source": p.check})
+    ElementTree.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(root, encoding="unicode")
+
+
+REPORTERS: dict[str, Reporter] = {
+    "text": _text,
+    "json": _json,
+    "github": _github,
+    "sarif": _sarif,
+    "checkstyle": _checkstyle,
+}
 FORMATS = tuple(REPORTERS)
 
 

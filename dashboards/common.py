@@ -326,6 +326,17 @@ def board_link(title: str, uid: str, keep_vars: bool = True) -> dict[str, Any]:
     }
 
 
+def sibling_links(
+    inventory: Inventory, title: str, uid: str, datasource: DatasourceType
+) -> list[dict[str, Any]]:
+    """The link from a kind's Prometheus board to its CloudWatch view, or back, when that board is
+    built (its datasource provisioned). Neither board's variables mean the same on the other (no
+    domain on a CloudWatch view, service values are dimension values there), so none are kept."""
+    if datasource not in {d.type for d in inventory.settings.datasources}:
+        return []
+    return [board_link(title, uid, keep_vars=False)]
+
+
 # ------------------------------------------------------------------ layout
 
 

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from grafanalib.core import Dashboard
 
 from dashboards.common import (
-    ALL,
     Cell,
     CloudwatchQuery,
     PromQuery,
@@ -27,13 +26,12 @@ from dashboards.common import (
     timeseries,
     with_link,
 )
-from monitoring.kinds import KINDS
-from monitoring.kinds.base import OverviewSpec
+from monitoring.kinds import KINDS, board_selection, kind_board
 from monitoring.kinds.documentdb import DocumentdbService
 from monitoring.kinds.opensearch import OpensearchService
 from monitoring.lazy import resolve
 from monitoring.model import Domain, Inventory, Service
-from monitoring.naming import domain_board_uid, kind_dashboard_uid
+from monitoring.naming import domain_board_uid
 
 NO_DATA_UNTIL_TRAFFIC: dict[str, str] = {}
 
@@ -190,14 +188,6 @@ def documentdb_row(inventory: Inventory, kind: str, services: Sequence[Service])
     ]
 
 
-def _board_filter(overview: OverviewSpec, domain: Domain, services: Sequence[Service]) -> str:
-    """The kind board's variables for this domain: a Prometheus board filters by its domain
-    variable; a CloudWatch board has only a service list (no domain, no All), so it gets the names."""
-    if overview.datasource == "cloudwatch":
-        return "&".join(f"var-service={s.name}" for s in sorted(services, key=lambda s: s.name))
-    return f"var-domain={domain.name}&var-service={ALL}"
-
-
 def build(inventory: Inventory, domain: Domain) -> Dashboard:
     services = [s for s in inventory.services if s.domain == domain.name]
     settings = inventory.settings
@@ -222,11 +212,11 @@ def build(inventory: Inventory, domain: Domain) -> Dashboard:
         row: RowBuilder = resolve(rows[kind].row)
         of_kind = [s for s in services if s.kind == kind]
         first, *rest = row(inventory, kind, of_kind)
-        uid = kind_dashboard_uid(settings, kind)
-        board = with_link(
-            first, f"{kind_title(kind)} board", f"/d/{uid}/{uid}?{_board_filter(rows[kind], domain, of_kind)}"
-        )
-        sections.append(Section(kind_title(kind), [board, *rest]))
+        target = kind_board(settings, kind)
+        if target.datasource in provisioned:
+            query = board_selection(target, domain.name, (s.name for s in of_kind))
+            first = with_link(first, f"{kind_title(kind)} board", f"/d/{target.uid}/{target.uid}?{query}")
+        sections.append(Section(kind_title(kind), [first, *rest]))
     return dashboard(
         title=f"{domain.title} overview",
         uid=domain_board_uid(settings, domain.name),

@@ -17,8 +17,9 @@ from dashboards.common import (
     stat,
     threshold,
 )
+from monitoring.kinds import kind_board
 from monitoring.model import Inventory
-from monitoring.naming import domain_board_uid, fleet_board_uid, kind_dashboard_uid
+from monitoring.naming import domain_board_uid, fleet_board_uid
 
 NO_DATA_UNTIL_TRAFFIC = {
     "Alerts firing by severity": "an alert fires",
@@ -33,6 +34,7 @@ FIRING = Threshold([{"color": "orange", "value": None}], "Every alert listed is 
 
 def build(inventory: Inventory) -> Dashboard:
     settings = inventory.settings
+    provisioned = {d.type for d in settings.datasources}
     ds = datasource_ref("prometheus")
     f = '{domain=~"$domain", service=~"$service"}'
     firing = '{alertstate="firing", domain=~"$domain", service=~"$service"}'
@@ -48,9 +50,12 @@ def build(inventory: Inventory) -> Dashboard:
             label_variable("service", "Service", 'up{domain=~"$domain"}', ds),
         ],
         links=[
+            # The fleet board's domain and service variables mean the same on a Prometheus board
+            # only; a CloudWatch view has no domain and its own service list.
             *(
-                board_link(kind_title(kind), kind_dashboard_uid(settings, kind))
+                board_link(kind_title(kind), board.uid, keep_vars=board.datasource == "prometheus")
                 for kind in inventory.kinds_present()
+                if (board := kind_board(settings, kind)).datasource in provisioned
             ),
             *(
                 board_link(f"{d.title} overview", domain_board_uid(settings, d.name), keep_vars=False)

@@ -8,7 +8,6 @@ from dashboards.common import (
     PromQuery,
     Section,
     Threshold,
-    board_link,
     dashboard,
     datasource_ref,
     domain_tag,
@@ -16,6 +15,7 @@ from dashboards.common import (
     kind_tag,
     prometheus_variables,
     selector,
+    sibling_links,
     stat,
     threshold,
     timeseries,
@@ -52,7 +52,9 @@ def build(inventory: Inventory) -> Dashboard:
         description="MSK clusters through open monitoring: JMX exporter (11001) and node exporter (11002).",
         tags=[kind_tag(KIND), *map(domain_tag, domains_of_kind(inventory, KIND))],
         variables=prometheus_variables(inventory.settings, KINDS[KIND].jobs),
-        links=[board_link("MSK CloudWatch metrics", cloudwatch_board_uid(inventory.settings, "msk"))],
+        links=sibling_links(
+            inventory, "MSK CloudWatch metrics", cloudwatch_board_uid(inventory.settings, "msk"), "cloudwatch"
+        ),
         sections=[
             Section(
                 "Cluster health",

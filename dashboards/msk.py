@@ -7,7 +7,6 @@ from grafanalib.core import Dashboard
 from dashboards.common import (
     CloudwatchQuery,
     Section,
-    board_link,
     cloudwatch_query,
     cloudwatch_variables,
     dashboard,
@@ -15,6 +14,7 @@ from dashboards.common import (
     domain_tag,
     domains_of_kind,
     kind_tag,
+    sibling_links,
     threshold,
     timeseries,
 )
@@ -50,7 +50,12 @@ def build(inventory: Inventory) -> Dashboard:
         description="CloudWatch metrics of the MSK clusters, per cluster and per broker.",
         tags=["cloudwatch", kind_tag(KIND), *map(domain_tag, domains_of_kind(inventory, KIND))],
         variables=cloudwatch_variables(inventory.settings, services),
-        links=[board_link("Kafka open-monitoring metrics", kind_dashboard_uid(inventory.settings, KIND))],
+        links=sibling_links(
+            inventory,
+            "Kafka open-monitoring metrics",
+            kind_dashboard_uid(inventory.settings, KIND),
+            "prometheus",
+        ),
         sections=[
             Section(
                 "Partitions",

@@ -7,7 +7,6 @@ from grafanalib.core import Dashboard
 from dashboards.common import (
     PromQuery,
     Section,
-    board_link,
     dashboard,
     datasource_ref,
     domain_tag,
@@ -15,6 +14,7 @@ from dashboards.common import (
     kind_tag,
     prometheus_variables,
     selector,
+    sibling_links,
     stat,
     threshold,
     timeseries,
@@ -42,7 +42,12 @@ def build(inventory: Inventory) -> Dashboard:
         description="Every MySQL server of the inventory (RDS, mysqld_exporter); pick domain and service.",
         tags=[kind_tag(KIND), *map(domain_tag, domains_of_kind(inventory, KIND))],
         variables=prometheus_variables(inventory.settings, KINDS[KIND].jobs),
-        links=[board_link("RDS CloudWatch metrics", cloudwatch_board_uid(inventory.settings, "rds-mysql"))],
+        links=sibling_links(
+            inventory,
+            "RDS CloudWatch metrics",
+            cloudwatch_board_uid(inventory.settings, "rds-mysql"),
+            "cloudwatch",
+        ),
         sections=[
             Section(
                 "Availability and saturation",

@@ -7,7 +7,6 @@ from grafanalib.core import Dashboard
 from dashboards.common import (
     CloudwatchQuery,
     Section,
-    board_link,
     cloudwatch_query,
     cloudwatch_variables,
     dashboard,
@@ -16,6 +15,7 @@ from dashboards.common import (
     domains_of_kind,
     kind_tag,
     kind_title,
+    sibling_links,
     threshold,
     timeseries,
 )
@@ -54,7 +54,12 @@ def build(inventory: Inventory, kind: str) -> Dashboard:
         tags=["cloudwatch", kind_tag(kind), *map(domain_tag, domains_of_kind(inventory, kind))],
         variables=cloudwatch_variables(inventory.settings, sorted(services)),
         links=[
-            board_link(f"{kind_title(kind)} exporter metrics", kind_dashboard_uid(inventory.settings, kind))
+            *sibling_links(
+                inventory,
+                f"{kind_title(kind)} exporter metrics",
+                kind_dashboard_uid(inventory.settings, kind),
+                "prometheus",
+            )
         ],
         sections=[
             Section(

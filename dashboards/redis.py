@@ -7,7 +7,6 @@ from grafanalib.core import Dashboard
 from dashboards.common import (
     PromQuery,
     Section,
-    board_link,
     dashboard,
     datasource_ref,
     domain_tag,
@@ -15,6 +14,7 @@ from dashboards.common import (
     kind_tag,
     prometheus_variables,
     selector,
+    sibling_links,
     stat,
     threshold,
     timeseries,
@@ -44,8 +44,11 @@ def build(inventory: Inventory) -> Dashboard:
         tags=[kind_tag(KIND), *map(domain_tag, domains_of_kind(inventory, KIND))],
         variables=prometheus_variables(inventory.settings, KINDS[KIND].jobs),
         links=[
-            board_link(
-                "ElastiCache CloudWatch metrics", cloudwatch_board_uid(inventory.settings, "elasticache")
+            *sibling_links(
+                inventory,
+                "ElastiCache CloudWatch metrics",
+                cloudwatch_board_uid(inventory.settings, "elasticache"),
+                "cloudwatch",
             )
         ],
         sections=[

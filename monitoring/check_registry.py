@@ -27,6 +27,7 @@ class CheckInfo:
     scopes: frozenset[Scope]
     severity: Severity = "error"
     disableable: bool = False
+    profile: str = ""  # lint checks: correctness or style (monitoring/lint/checks/base.py)
 
 
 def _checks(
@@ -153,6 +154,11 @@ _DECLARED: tuple[CheckInfo, ...] = (
         ),
         ("cloudwatch/apply-failed", "every change apply made succeeded"),
     ),
+    *_checks(
+        "rules",
+        False,
+        ("lint/config", "the lint config (.mac-lint.yaml or [tool.mac.lint]) has known keys, ids and values"),
+    ),
 )
 
 
@@ -160,8 +166,10 @@ _DECLARED: tuple[CheckInfo, ...] = (
 def registry() -> dict[str, CheckInfo]:
     from monitoring.kinds import KINDS
     from monitoring.lint.checks import CHECKS
+    from monitoring.lint.online_checks import ONLINE_CHECKS
 
-    lint = [CheckInfo(c.id, c.summary, frozenset({"rules"}), c.severity, True) for c in CHECKS]
+    lint = [CheckInfo(c.id, c.summary, frozenset({"rules"}), c.severity, True, c.profile) for c in CHECKS]
+    lint += [CheckInfo(id_, summary, frozenset({"rules"}), sev, True) for id_, summary, sev in ONLINE_CHECKS]
     # The semantic checks each kind owns (Kind.checks), run by validate.
     kinds = [CheckInfo(c.id, c.summary, frozenset({"inventory"})) for k in KINDS.values() for c in k.checks]
     return {info.id: info for info in sorted((*_DECLARED, *lint, *kinds), key=lambda info: info.id)}

@@ -20,6 +20,7 @@ from typing import Any
 
 from monitoring.artifacts import Artifact
 from monitoring.problems import Location, Problem
+from monitoring.schema_validity import Validity, compile_validity
 
 GRID_COLUMNS = 24
 # Series Prometheus' rule manager writes for our alerting rules, queried by the alert panels.
@@ -87,6 +88,11 @@ def _validator() -> Any:
     from jsonschema import Draft202012Validator
 
     return Draft202012Validator(dashboard_schema())
+
+
+@functools.cache
+def _valid_board() -> Validity:
+    return compile_validity(dashboard_schema())
 
 
 RULE_FILES_GLOB = "prometheus/rules/*.rules.yml"
@@ -175,7 +181,9 @@ def _label(panel: Mapping[str, Any]) -> str:
 
 
 def schema_problems(board: Mapping[str, Any], where: _Locator) -> list[Problem]:
-    problems = []
+    problems: list[Problem] = []
+    if _valid_board()(board):
+        return problems
     for error in sorted(_validator().iter_errors(board), key=lambda e: list(map(str, e.absolute_path))):
         path = "/".join(str(p) for p in error.absolute_path) or "(top level)"
         location = where.at(f'"{error.absolute_path[-1]}"') if error.absolute_path else where.at("{")

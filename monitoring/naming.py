@@ -46,13 +46,9 @@ def kind_dashboard_uid(settings: Settings, kind: str) -> str:
     return stable_uid(settings.organization, kind)
 
 
-def kind_dashboard_url(settings: Settings, kind: str, domain: str | None = None) -> str:
-    """Link for an alert annotation; `{{ $labels.service }}` is expanded by Prometheus. An alert
-    of a whole domain (absent(): no service label) opens the board on the domain's services."""
-    uid = kind_dashboard_uid(settings, kind)
-    if domain is not None:
-        return f"{settings.grafana_url}/d/{uid}/{uid}?var-domain={domain}&var-service=$__all"
-    return f"{settings.grafana_url}/d/{uid}/{uid}?var-service={{{{ $labels.service }}}}"
+def board_url(settings: Settings, uid: str, query: str = "var-service={{ $labels.service }}") -> str:
+    """Link for an alert annotation; `{{ $labels.service }}` is expanded by Prometheus."""
+    return f"{settings.grafana_url}/d/{uid}/{uid}?{query}"
 
 
 # Inventory strings that are templates, and the `{name}` placeholders each may use. Both go into

@@ -20,9 +20,15 @@ from typing import Any
 
 from monitoring.alert_templates import UnsupportedTemplate, expand
 from monitoring.inventory.loader import Document, NodePath, load_file, shown
-from monitoring.inventory.validate import StrictValidator, inline_refs, located_schema_problems
+from monitoring.inventory.validate import (
+    inline_refs,
+    located_schema_problems,
+    strict_validator,
+    strict_validity,
+)
 from monitoring.kinds import KINDS
 from monitoring.problems import Location, Problem
+from monitoring.schema_validity import Validity
 
 RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 SCHEMA_PATH = Path(__file__).resolve().parent / "schema" / "rule-pack.schema.json"
@@ -167,13 +173,26 @@ def read_pack(path: Path, kind: str) -> RulePack | list[Problem]:
 
 
 @functools.cache
-def _validator() -> Any:
+def _schema() -> dict[str, Any]:
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
     # $refs inlined: resolving them costs more than the rest of loading the packs.
-    return StrictValidator(inline_refs({k: v for k, v in schema.items() if k != "$defs"}, schema["$defs"]))
+    inlined: dict[str, Any] = inline_refs({k: v for k, v in schema.items() if k != "$defs"}, schema["$defs"])
+    return inlined
+
+
+@functools.cache
+def _validator() -> Any:
+    return strict_validator(_schema())
+
+
+@functools.cache
+def _valid_pack() -> Validity:
+    return strict_validity(_schema())
 
 
 def _schema_problems(doc: Document) -> list[Problem]:
+    if _valid_pack()(doc.data):
+        return []
     return [
         problem
         for error in _validator().iter_errors(doc.data)

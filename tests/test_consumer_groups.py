@@ -217,4 +217,61 @@ def test_owning_the_packs_test_group_keeps_the_generated_tests_passing(tmp_path:
         for alert in case["alert_rule_test"][0]["exp_alerts"]
         if case["alert_rule_test"][0]["alertname"] == "KafkaConsumerLagHigh"
     }
-    assert groups == {("orders-consumer-unowned", "shop"), ("orders-consumer", "billing")}
+    # Every owned group is tested with its owner, the pack's own test value renamed away from them.
+    assert groups == {
+        ("orders-consumer-unowned", "shop"),
+        ("orders-consumer", "billing"),
+        ("invoice-writer", "billing"),
+    }
+
+
+@pytest.mark.integration
+def test_owners_without_the_clusters_custom_labels_keep_the_generated_tests_passing(tmp_path: Path) -> None:
+    """The owned rule takes only domain and team from the owner: the lag series' custom labels (the
+    cluster domain's cost_center here, which the owner lacks) stay on the alert, as expected."""
+    raw = copy.deepcopy(OWNED)
+    raw["settings"]["labels"] = {"company": "acme"}
+    raw["domains"][0]["labels"] = {"cost_center": "cc-1"}
+    raw["domains"][1]["labels"] = {"ledger": "general"}
+    raw["services"][1]["labels"] = {"tier": "tier0"}
+    out = tmp_path / "out"
+    _write(_load(raw, tmp_path), out)
+    _run(tool("promtool"), "test", "rules", str(out / "prometheus/tests/kafka.test.yml"))
+    tests = yaml.safe_load((out / "prometheus/tests/kafka.test.yml").read_text())["tests"]
+    [owned] = [
+        alert["exp_labels"]
+        for case in tests
+        for alert in case["alert_rule_test"][0]["exp_alerts"]
+        if alert["exp_labels"].get("consumerGroup") == "invoice-writer"
+    ]
+    assert (owned["domain"], owned["cost_center"], owned["tier"], owned["company"]) == (
+        "billing",
+        "cc-1",
+        "tier0",
+        "acme",
+    )
+    assert "ledger" not in owned
+
+
+def test_time_lag_alarms_per_group_and_topic_in_seconds_overridable(tmp_path: Path) -> None:
+    raw = copy.deepcopy(OWNED)
+    raw["services"][1]["thresholds"] = {"max_time_lag_seconds": 90}
+    alarms = desired_alarms(_load(raw, tmp_path))
+    lag = {name: a for name, a in alarms.items() if a["MetricName"] == "EstimatedMaxTimeLag"}
+    assert sorted(lag) == [
+        "acme/test/kafka/payments/consumer-invoice-writer-payments/consumer-time-lag-high",
+        "acme/test/kafka/payments/consumer-invoice-writer-refunds/consumer-time-lag-high",
+    ]
+    alarm = lag["acme/test/kafka/payments/consumer-invoice-writer-payments/consumer-time-lag-high"]
+    assert (alarm["Namespace"], alarm["Statistic"], alarm["Threshold"]) == ("AWS/Kafka", "Maximum", 90.0)
+    assert alarm["Dimensions"] == [
+        {"Name": "Cluster Name", "Value": "payments"},
+        {"Name": "Consumer Group", "Value": "invoice-writer"},
+        {"Name": "Topic", "Value": "payments"},
+    ]
+    assert alarm["AlarmActions"] == ["arn:aws:sns:us-east-1:123456789012:billing-warning"]
+    # Without an override, the kind's default; a cluster without owned groups has none.
+    default = desired_alarms(_load(OWNED, tmp_path))
+    thresholds = {a["Threshold"] for a in default.values() if a["MetricName"] == "EstimatedMaxTimeLag"}
+    assert thresholds == {300.0}
+    assert not [name for name in default if name.startswith("acme/test/kafka/events/consumer-")]

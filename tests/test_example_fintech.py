@@ -83,6 +83,9 @@ def test_the_example_has_what_the_issue_asks_for(inventory: Inventory) -> None:
     assert any(s.readers for s in inventory.services if isinstance(s, AuroraService))
     assert any(s.replica_of for s in inventory.services if isinstance(s, MysqlService))
     assert any(s.cluster_mode for s in inventory.services if isinstance(s, RedisService))
+    owners = {g.domain for s in inventory.services if isinstance(s, KafkaService) for g in s.consumer_groups}
+    clusters = {s.domain for s in inventory.services if isinstance(s, KafkaService) and s.consumer_groups}
+    assert len(owners - clusters) >= 2
     assert any(o.enabled is False for s in inventory.services for o in s.alert_overrides.values())
     assert any(s.maintenance for s in inventory.domains) or any(s.maintenance for s in inventory.services)
     assert inventory.settings.labels and all(
@@ -139,6 +142,16 @@ def test_amtool_routes_generated_alerts_to_their_owners(
     assert _run("amtool", "config", "routes", "test", f"--config.file={config}", *labels) == receiver
 
 
+@pytest.mark.integration
+def test_amtool_routes_lag_of_an_owned_consumer_group_to_its_owner(out: Path) -> None:
+    config = out / "alertmanager" / "alertmanager.yml"
+    labels = ("alertname=KafkaConsumerLagHigh", "service=payment-events", "severity=warning")
+    route = ("config", "routes", "test", f"--config.file={config}", *labels)
+    assert _run("amtool", *route, "domain=payments") == "payments-eng"
+    assert _run("amtool", *route, "routed_by=consumerGroup", "domain=cards") == "cards-eng"
+    assert _run("amtool", *route, "routed_by=consumerGroup", "domain=risk") == "risk-eng"
+
+
 def _dimensions(service: Service) -> dict[str, set[str]]:
     """The CloudWatch dimension values naming the service's own resources, as AWS names them."""
     if isinstance(service, MysqlService | PostgresqlService):
@@ -162,7 +175,12 @@ def _dimensions(service: Service) -> dict[str, set[str]]:
         return {"CacheClusterId": nodes}
     if isinstance(service, KafkaService):
         brokers = {str(n) for n in range(1, len(service.brokers) + 1)}
-        return {"Cluster Name": {service.cluster_name}, "Broker ID": brokers}
+        return {
+            "Cluster Name": {service.cluster_name},
+            "Broker ID": brokers,
+            "Consumer Group": {g.name for g in service.consumer_groups},
+            "Topic": {t for g in service.consumer_groups for t in g.topics},
+        }
     if isinstance(service, KubernetesService):
         return {"ClusterName": {service.cluster_name}}
     if isinstance(service, LambdaService):

@@ -41,7 +41,50 @@ GOOD = alert('redis_up{job="redis"} == 0')
 CASES: dict[str, tuple[str, str]] = {
     "yaml/parse": ("groups:\n  - name: g\n    rules: [\n", GOOD),
     "rule-file/schema": (GOOD.replace("    rules:", "    rulez:"), GOOD),
+    "rule-file/ignored-document": (GOOD + "---\n" + GOOD, GOOD + "---\n"),
+    "rule-file/unicode-name": (
+        alert('redis_up{job="redis"} == 0', labels="{severity: critical, on-call: x}"),
+        GOOD,
+    ),
     "promql/syntax": (alert('sum(rate(redis_up{job="redis"}[5m]) > 0'), GOOD),
+    "promql/rate-window": (
+        alert('sum by (service, domain, team) (rate(redis_evicted_keys_total{job="redis"}[1m])) > 0'),
+        alert('sum by (service, domain, team) (rate(redis_evicted_keys_total{job="redis"}[5m])) > 0'),
+    ),
+    "promql/absent-regex": (
+        alert('absent(redis_up{job=~"redis.*", team="t", domain="d"})'),
+        alert('absent(redis_up{job="redis", team="t", domain="d"})'),
+    ),
+    "promql/never-matches": (alert('redis_up{job="redis"} == NaN'), GOOD),
+    "template/aggregated-label": (
+        alert(
+            'sum by (service, domain, team) (redis_up{job="redis"}) == 0',
+            annotations="{summary: '{{ $labels.instance }}', description: d, runbook_url: r}",
+        ),
+        alert(
+            'sum by (service, domain, team, instance) (redis_up{job="redis"}) == 0',
+            annotations="{summary: '{{ $labels.instance }}', description: d, runbook_url: r}",
+        ),
+    ),
+    "template/value-humanize": (
+        alert(
+            'sum by (service, domain, team) (rate(redis_evicted_keys_total{job="redis"}[5m])) > 0',
+            annotations="{summary: '{{ $value }}/s', description: d, runbook_url: r}",
+        ),
+        alert(
+            'sum by (service, domain, team) (rate(redis_evicted_keys_total{job="redis"}[5m])) > 0',
+            annotations="{summary: '{{ $value | humanize }}/s', description: d, runbook_url: r}",
+        ),
+    ),
+    "style/alert-name": (alert('redis_up{job="redis"} == 0', name="redis_down"), GOOD),
+    "style/group-size": (
+        GOOD
+        + "".join(
+            alert(f'redis_up{{job="redis"}} == {n}', name=f"A{n}").split("rules:\n", 1)[1]
+            for n in range(1, 21)
+        ),
+        GOOD,
+    ),
     "promql/rate-on-counter": (
         alert('sum by (service, domain, team) (rate(redis_memory_used_bytes{job="redis"}[5m])) > 0'),
         alert('sum by (service, domain, team) (rate(redis_evicted_keys_total{job="redis"}[5m])) > 0'),
@@ -50,6 +93,11 @@ CASES: dict[str, tuple[str, str]] = {
     "catalog/unknown-metric": (
         alert('pg_replication_lag{job="postgresql"} > 30'),
         alert('pg_stat_replication_pg_wal_lsn_diff{job="postgresql"} > 30'),
+    ),
+    "catalog/coverage": (alert("redis_upp == 0"), alert("redis_up == 0")),
+    "lint/unused-disable": (
+        "# mac-lint file/disable rule/for\n" + GOOD,
+        "# mac-lint file/disable rule/for\n" + alert('redis_up{job="redis"} == 0', for_="0s"),
     ),
     # postgres_exporter 0.11.1 (the catalog's version) has no pg_replication_lag_seconds: since=0.13.2.
     "catalog/exporter-version": (
@@ -135,7 +183,7 @@ def test_series_recorded_in_another_linted_file_are_known() -> None:
     )
     using = alert("service:x:sum > 1")
     assert lint_texts([("a.yml", recording), ("b.yml", using)]) == []
-    assert {f.check for f in lint_texts([("b.yml", using)])} == {"catalog/unknown-metric"}
+    assert {f.check for f in lint_texts([("b.yml", using)])} == {"catalog/coverage"}
 
 
 def _fixtures(kind: str) -> list[Path]:

@@ -63,6 +63,24 @@ def test_unreadable_file_exits_2(tmp_path: Path) -> None:
     assert "cannot read" in output
 
 
+def test_a_directory_is_linted_recursively_skipping_other_yaml(tmp_path: Path) -> None:
+    (tmp_path / "team").mkdir()
+    (tmp_path / "team" / "lag.yaml").write_text(MIXIN.read_text())
+    (tmp_path / "ok.yml").write_text(VALID.read_text())
+    (tmp_path / "prometheus.yml").write_text("scrape_configs: []\n")
+    code, output = run(str(tmp_path))
+    assert code == 1
+    assert f"{tmp_path / 'team' / 'lag.yaml'}:7:15: error: unknown metric pg_replication_lag" in output
+    assert output.rstrip().endswith("1 problem in 2 rule files")
+    assert run(f"{tmp_path}/*.yml") == (0, "")
+
+
+def test_dash_lints_stdin() -> None:
+    result = CliRunner().invoke(cli, ["lint", "-"], input=MIXIN.read_text())
+    assert result.exit_code == 1
+    assert "<stdin>:7:15: error: unknown metric pg_replication_lag" in result.output
+
+
 def test_default_is_the_generated_rules_under_out(tmp_path: Path) -> None:
     rules = tmp_path / "prometheus" / "rules"
     rules.mkdir(parents=True)

@@ -65,11 +65,11 @@ def _copy(tmp_path: Path) -> Path:
 def test_lint_findings_in_a_passthrough_rule_file_fail_generate_at_its_line(tmp_path: Path) -> None:
     root = _copy(tmp_path)
     rules = root / "passthrough" / "blackbox.rules.yml"
-    rules.write_text(rules.read_text().replace("      # mac-lint disable catalog/unknown-metric\n", ""))
+    rules.write_text(rules.read_text().replace("      # mac-lint disable catalog/coverage\n", ""))
     with pytest.raises(OutputCheckError) as raised:
         build_artifacts(root)
     [problem] = raised.value.problems
-    assert (problem.check, problem.file, problem.line) == ("catalog/unknown-metric", str(rules), 5)
+    assert (problem.check, problem.file, problem.line) == ("catalog/coverage", str(rules), 5)
     assert "copied to prometheus/rules/passthrough-blackbox.rules.yml:7" in problem.hint
 
 

@@ -31,7 +31,7 @@ class StaleArtifact(Exception):
 class Reviewed:
     alarms: dict[str, dict[str, Any]]
     policy: RetentionPolicy
-    # "<account>/<region>" -> account, account_id, role_arn, region, alarms, log_groups.
+    # "<account>/<region>" -> account, account_id, role_arn, region, services, alarms, log_groups.
     placements: dict[str, dict[str, Any]]
 
 

@@ -104,13 +104,16 @@ def read_plan(
     policy = reviewed.policy
     named = {group: policy.log_groups[group] for group in placement["log_groups"]}
     wanted = {name: reviewed.alarms[name] for name in placement["alarms"]}
+    # Where no service of the inventory remains, only its owned alarms are looked for (to prune):
+    # log groups there are no service's, so no retention rule or claimed prefix reaches them.
+    emptied = not placement["services"]
     plan = compute_plan(
         settings,
         clients.region,
         wanted,
         read_alarms(clients.cloudwatch, clients.tagging, name_prefix(settings), backoff),
         dataclasses.replace(policy, log_groups=named),
-        read_log_groups(clients.logs, clients.tagging, ownership_tags(settings), backoff),
+        [] if emptied else read_log_groups(clients.logs, clients.tagging, ownership_tags(settings), backoff),
         prune=prune,
         now_ms=now_ms,
         allow_shorten_retention=allow_shorten_retention,

@@ -35,19 +35,27 @@ def desired_alarms(inventory: Inventory) -> dict[str, dict[str, Any]]:
 
 def placements_document(inventory: Inventory, alarms: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """Per "<account>/<region>": the session to open (account id, role) and the alarms and named log
-    groups it holds. Retention rules and claimed prefixes apply in every placement."""
+    groups it holds. Retention rules and claimed prefixes apply in every placement that holds a
+    service. Every account and region the settings declare is a placement, with no service left
+    too: alarms this inventory provably owns (its ownership tags) are found there, and pruned."""
+    settings = inventory.settings
+    declared = {(account, region) for account in settings.accounts for region in settings.regions}
+    placements = sorted(declared | set(inventory.placements()), key=lambda pair: (pair[0].name, pair[1]))
     document: dict[str, Any] = {
         placement_key(account, region): {
             "account": account.name,
             "account_id": account.account_id,
             "role_arn": account.role_arn,
             "region": region,
+            "services": [],
             "alarms": [],
             "log_groups": [],
         }
-        for account, region in inventory.placements()
+        for account, region in placements
     }
     where = {s.name: placement_key(s.account, s.region) for s in inventory.services}
+    for service in sorted(inventory.services, key=lambda s: s.name):
+        document[where[service.name]]["services"].append(service.name)
     for name, parameters in alarms.items():
         service = next(t["Value"] for t in parameters["Tags"] if t["Key"] == "mac:service")
         document[where[service]]["alarms"].append(name)

@@ -17,9 +17,9 @@ from typing import Any
 from monitoring.alert_templates import expand
 from monitoring.artifacts import Artifact
 from monitoring.generate.passthrough import passthrough_rule_files
-from monitoring.kinds import KINDS
+from monitoring.kinds import KINDS, board_selection, kind_board
 from monitoring.model import Domain, Inventory, Override, Service, Settings
-from monitoring.naming import kind_dashboard_url, runbook_url, target_labels
+from monitoring.naming import board_url, runbook_url, target_labels
 from monitoring.rule_packs import (
     PLACEHOLDER,
     AlertTemplate,
@@ -105,7 +105,8 @@ def render_kind(pack: RulePack, inventory: Inventory) -> tuple[dict[str, Any], d
             tests += _group_tests(tested, pack.kind, rule, group, inventory.settings)
             if owned:
                 rules.append(owned_rule)
-                tests += _owned_tests(alert, pack.kind, owned_rule, group, owned[0], inventory)
+                for item in owned:
+                    tests += _owned_tests(alert, pack.kind, owned_rule, group, item, inventory)
     rule_file = {"groups": [{"name": pack.kind, "rules": rules}]}
     test_file = {
         "rule_files": [f"../rules/{pack.kind}.rules.yml"],
@@ -291,7 +292,7 @@ def _annotations(
         "summary": _substitute(alert.summary, variables).strip(),
         "description": _substitute(alert.description, variables).strip(),
         "runbook_url": runbook_url(settings, kind, alert.alert),
-        "dashboard": kind_dashboard_url(settings, kind, variables["domain"] if alert.per_domain else None),
+        "dashboard": board_url(settings, kind_board(settings, kind).uid),
     }
 
 
@@ -518,6 +519,12 @@ def _per_domain(
         )
         # absent() returns only its selector's labels: the domain's custom labels come as rule labels.
         rule["labels"] = dict(sorted({**domain.labels, **rule["labels"]}.items()))
+        # No service label either: the link opens the board on the domain's services.
+        board = kind_board(settings, kind)
+        names = (s.name for s in services if s.domain == domain.name)
+        rule["annotations"]["dashboard"] = board_url(
+            settings, board.uid, board_selection(board, domain.name, names)
+        )
         rules.append(rule)
         expected.append(_expected_alert(rule, _kept_labels(alert, kind, service, settings), 1.0))
         quiet_series += _input_series(

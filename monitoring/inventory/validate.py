@@ -7,10 +7,7 @@ import difflib
 import re
 from collections.abc import Iterator, Mapping
 from functools import cache
-from typing import Any
-
-from jsonschema import Draft202012Validator, validators
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from monitoring.inventory.loader import (
     ECHO_LIMIT,
@@ -36,6 +33,11 @@ from monitoring.naming import (
     template_problems,
 )
 from monitoring.problems import Location, Problem
+from monitoring.schema_validity import Validity, compile_validity
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 # Target labels the tool sets, and the alert labels the rules set (a custom label would lose to them).
 RESERVED_LABELS = frozenset(
@@ -96,12 +98,28 @@ def _strict_regex(pattern: str) -> re.Pattern[str]:
 
 
 def _pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[ValidationError]:
+    from jsonschema.exceptions import ValidationError
+
     if validator.is_type(instance, "string") and not _strict_regex(pattern).search(instance):
         yield ValidationError(f"{shown(instance)} does not match {pattern!r}")
 
 
+@cache
+def _strict_validator_class() -> Any:
+    from jsonschema import Draft202012Validator, validators
+
+    return validators.extend(Draft202012Validator, {"pattern": _pattern})  # type: ignore[no-untyped-call]
+
+
 # The internal validators (inventory, rule packs): the published schema keeps ECMA patterns for editors.
-StrictValidator = validators.extend(Draft202012Validator, {"pattern": _pattern})  # type: ignore[no-untyped-call]
+# jsonschema is imported only for an instance strict_validity finds invalid, to report its errors.
+def strict_validator(schema: dict[str, Any]) -> Draft202012Validator:
+    validator: Draft202012Validator = _strict_validator_class()(schema)
+    return validator
+
+
+def strict_validity(schema: dict[str, Any]) -> Validity:
+    return compile_validity(schema, _strict_regex)
 
 
 def _custom_message(template: str, value: Any) -> str:
@@ -119,8 +137,8 @@ def _message(error: ValidationError) -> str:
 
 
 @cache
-def _validators() -> tuple[Draft202012Validator, dict[str, Draft202012Validator]]:
-    """A file-level validator that only checks each service's kind, and one validator per kind.
+def _schemas() -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """A file-level schema that only checks each service's kind, and one schema per kind.
 
     Dispatching on `kind` ourselves, with $refs inlined, validates 10,000 services about fifteen
     times faster than the published schema's if/then chain; the published schema stays the contract.
@@ -131,11 +149,25 @@ def _validators() -> tuple[Draft202012Validator, dict[str, Draft202012Validator]
     file_level = inline_refs(
         {k: v for k, v in schema.items() if k != "$defs"}, {**defs, "service": kind_only}
     )
-    per_kind = {
-        kind: StrictValidator(inline_refs(defs[kind], defs))
-        for kind in defs["service"]["properties"]["kind"]["enum"]
-    }
-    return StrictValidator(file_level), per_kind
+    per_kind = {kind: inline_refs(defs[kind], defs) for kind in defs["service"]["properties"]["kind"]["enum"]}
+    return file_level, per_kind
+
+
+@cache
+def _validators() -> tuple[Draft202012Validator, dict[str, Draft202012Validator]]:
+    file_level, per_kind = _schemas()
+    return strict_validator(file_level), {kind: strict_validator(s) for kind, s in per_kind.items()}
+
+
+@cache
+def _valid_file() -> Validity:
+    return strict_validity(_schemas()[0])
+
+
+@cache
+def _valid_service(kind: str) -> Validity:
+    """Compiled on first use: an inventory pays only for the kinds it has."""
+    return strict_validity(_schemas()[1][kind])
 
 
 def _yaml_type(value: Any) -> str:
@@ -227,14 +259,17 @@ def located_schema_problems(doc: Document, error: ValidationError, group: str) -
 
 
 def schema_problems(doc: Document) -> list[Problem]:
-    file_level, per_kind = _validators()
-    problems = [p for error in file_level.iter_errors(doc.data) for p in _schema_problems(doc, error)]
+    kinds = _schemas()[1]
+    problems: list[Problem] = []
+    if not _valid_file()(doc.data):
+        file_level = _validators()[0]
+        problems += [p for error in file_level.iter_errors(doc.data) for p in _schema_problems(doc, error)]
     for index, service in walk_items(doc.data, "services"):
-        validator = per_kind.get(str(service.get("kind"))) if isinstance(service, dict) else None
-        if validator is not None:
+        kind = str(service.get("kind")) if isinstance(service, dict) else None
+        if kind in kinds and not _valid_service(kind)(service):
             problems += [
                 p
-                for error in validator.iter_errors(service)
+                for error in _validators()[1][kind].iter_errors(service)
                 for p in _schema_problems(doc, error, ("services", index))
             ]
     return problems
@@ -649,8 +684,11 @@ def _placement_problems(documents: list[Document]) -> list[Problem]:
 
 
 def _topic_regions(documents: list[Document], default_region: str) -> list[Problem]:
-    """CloudWatch takes alarm actions only from its own region: a domain topic with a fixed region
-    must be that of every service of the domain."""
+    """CloudWatch takes alarm actions only from its own region (PutMetricAlarm refuses a topic of
+    another region with "ValidationError: Invalid region <r> specified. Only <own> is supported.");
+    a topic of another account in the same region is allowed once its access policy lets
+    cloudwatch.amazonaws.com publish. So a domain topic with a fixed region must be that of every
+    alarm sent to it: its services', and those of the clusters whose consumer groups it owns."""
     domains = {
         item["name"]: (doc, index, item)
         for doc in documents
@@ -663,6 +701,8 @@ def _topic_regions(documents: list[Document], default_region: str) -> list[Probl
                 domain = domains[service["domain"]][2]
                 region = service.get("region", domain.get("region", default_region))
                 regions.setdefault(service["domain"], set()).add(region)
+                for group in service.get("consumer_groups", ()):
+                    regions.setdefault(group["domain"], set()).add(region)
     problems: list[Problem] = []
     for name, (doc, index, domain) in domains.items():
         for severity, topic in domain.get("alarm_topic_arns", {}).items():
@@ -673,8 +713,12 @@ def _topic_regions(documents: list[Document], default_region: str) -> list[Probl
                     Problem(
                         doc.value_location(("domains", index, "alarm_topic_arns", severity)),
                         f"domain {shown(name)}: alarm_topic_arns.{severity} is a topic of {region}, "
-                        f"and the domain has services in {', '.join(others)}",
-                        "an alarm's actions are topics of its own region: write the region as {region}",
+                        f"and the domain has alarms in {', '.join(others)}: CloudWatch refuses an alarm"
+                        " action on an SNS topic of another region",
+                        "write the region as {region} (and the account as {account_id} if the topic is"
+                        " per account): each alarm then names the topic of its own region; a topic of"
+                        " another account in the same region also works if its policy lets"
+                        " cloudwatch.amazonaws.com publish",
                         "inventory/topic-region",
                     )
                 )

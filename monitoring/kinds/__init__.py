@@ -12,6 +12,10 @@ fails when the class is defined; tests/test_kinds.py resolves every declared one
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
 from monitoring.kinds.apigateway import ApigatewayKind
 from monitoring.kinds.aurora import AuroraMysqlKind, AuroraPostgresqlKind
 from monitoring.kinds.aws_lambda import LambdaKind
@@ -25,6 +29,8 @@ from monitoring.kinds.node import NodeKind
 from monitoring.kinds.opensearch import OpensearchKind
 from monitoring.kinds.postgresql import PostgresqlKind
 from monitoring.kinds.redis import RedisKind
+from monitoring.model import Settings
+from monitoring.naming import cloudwatch_board_uid, kind_dashboard_uid
 
 KINDS: dict[str, Kind] = {
     kind.name: kind
@@ -44,3 +50,29 @@ KINDS: dict[str, Kind] = {
         ApigatewayKind(),
     )
 }
+
+
+@dataclass(frozen=True)
+class KindBoard:
+    uid: str
+    datasource: Literal["prometheus", "cloudwatch"]
+
+
+def kind_board(settings: Settings, kind: str) -> KindBoard:
+    """The board that links and alerts about a kind open: the board named after the kind, or, for a
+    kind whose only board is a CloudWatch view (Aurora), that view."""
+    specs = KINDS[kind].boards
+    own = [spec for spec in specs if spec.name == kind]
+    if own:
+        return KindBoard(kind_dashboard_uid(settings, kind), own[0].datasource)
+    [view] = specs
+    return KindBoard(cloudwatch_board_uid(settings, view.name), view.datasource)
+
+
+def board_selection(board: KindBoard, domain: str, services: Iterable[str]) -> str:
+    """The query string opening a kind's board on a domain's services: a Prometheus board filters
+    by its domain variable; a CloudWatch board has only a service list (no domain, no All), so it
+    gets the names."""
+    if board.datasource == "cloudwatch":
+        return "&".join(f"var-service={name}" for name in sorted(services))
+    return f"var-domain={domain}&var-service=$__all"

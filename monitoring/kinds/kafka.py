@@ -54,7 +54,8 @@ class KafkaKind(Kind):
         "topics": {"description": "Number of topics (informational).", "type": "integer", "minimum": 0},
         "consumer_groups": {
             "description": "Consumer groups with an owner: their lag alerts and alarms (CloudWatch"
-            " SumOffsetLag per group and topic) go to the owning domain instead of the cluster's.",
+            " SumOffsetLag and EstimatedMaxTimeLag per group and topic) go to the owning domain instead"
+            " of the cluster's.",
             "type": "array",
             "items": {
                 "type": "object",
@@ -90,6 +91,13 @@ class KafkaKind(Kind):
             10000,
             "messages",
             "Alert when a consumer group's summed offset lag exceeds this many messages.",
+        ),
+        ThresholdSpec(
+            "max_time_lag_seconds",
+            300,
+            "seconds",
+            "Alarm when an owned consumer group would need more than this many seconds to drain its"
+            " largest partition lag on a topic (CloudWatch EstimatedMaxTimeLag).",
         ),
         ThresholdSpec(
             "max_disk_used_percent",

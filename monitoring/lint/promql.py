@@ -3,44 +3,35 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import promql_parser
 
 from monitoring.lint.model import Position, Rule
 
-_RANGE_VECTOR_ARGS = frozenset({"absent_over_time"})
-_NO_LABELS = frozenset(
-    {
-        "vector",
-        "scalar",
-        "time",
-        "pi",
-        "day_of_month",
-        "day_of_week",
-        "day_of_year",
-        "days_in_month",
-        "hour",
-        "minute",
-        "month",
-        "year",
-    }
+_ABSENT = frozenset({"absent", "absent_over_time"})
+_NO_LABELS = frozenset({"vector", "scalar", "time", "pi"})
+# Without an argument these read vector(time()): a sample with no labels.
+_TIME_OF = frozenset(
+    {"day_of_month", "day_of_week", "day_of_year", "days_in_month", "hour", "minute", "month", "year"}
 )
+_KEEP_SERIES = frozenset({"topk", "bottomk", "limitk", "limit_ratio"})
+_LABEL_WRITERS = frozenset({"label_replace", "label_join"})
 _SET_OPERATORS = frozenset({"and", "unless"})
+_VECTOR_TYPES = frozenset({"ValueType.Vector", "ValueType.Matrix"})
 _QUOTED = re.compile(r"'([^']+)'")
 
 
-@dataclass(frozen=True)
-class Matcher:
+# Named tuples, not dataclasses: every selector of every rule becomes one, and these build fastest.
+class Matcher(NamedTuple):
     name: str
     op: str  # "=", "!=", "=~", "!~"
     value: str
 
 
-@dataclass(frozen=True)
-class Selector:
+class Selector(NamedTuple):
     name: str | None
     matchers: tuple[Matcher, ...]
 
@@ -67,18 +58,23 @@ def selector(node: Any) -> Selector:
     return Selector(name, matchers)
 
 
-def children(node: Any) -> list[Any]:
-    if isinstance(node, promql_parser.BinaryExpr):
-        return [node.lhs, node.rhs]
-    if isinstance(node, promql_parser.AggregateExpr):
-        return [node.expr] + ([node.param] if node.param is not None else [])
-    if isinstance(node, promql_parser.Call):
-        return list(node.args)
-    if isinstance(node, promql_parser.MatrixSelector):
-        return [node.vector_selector]
-    if isinstance(node, promql_parser.ParenExpr | promql_parser.UnaryExpr | promql_parser.SubqueryExpr):
-        return [node.expr]
+_CHILDREN: dict[type, Callable[[Any], list[Any]]] = {
+    promql_parser.BinaryExpr: lambda node: [node.lhs, node.rhs],
+    promql_parser.AggregateExpr: lambda node: [node.expr] if node.param is None else [node.expr, node.param],
+    promql_parser.Call: lambda node: list(node.args),
+    promql_parser.MatrixSelector: lambda node: [node.vector_selector],
+    promql_parser.ParenExpr: lambda node: [node.expr],
+    promql_parser.UnaryExpr: lambda node: [node.expr],
+    promql_parser.SubqueryExpr: lambda node: [node.expr],
+}
+
+
+def _no_children(node: Any) -> list[Any]:
     return []
+
+
+def children(node: Any) -> list[Any]:
+    return _CHILDREN.get(type(node), _no_children)(node)
 
 
 def walk(node: Any) -> Iterator[Any]:
@@ -86,13 +82,23 @@ def walk(node: Any) -> Iterator[Any]:
     while stack:
         current = stack.pop()
         yield current
-        stack.extend(reversed(children(current)))
+        below = _CHILDREN.get(type(current))
+        if below is not None:
+            stack.extend(reversed(below(current)))
 
 
 def selectors(node: Any) -> Iterator[Selector]:
     for current in walk(node):
         if isinstance(current, promql_parser.VectorSelector):
             yield selector(current)
+
+
+def rule_selectors(rule: Rule) -> tuple[Selector, ...]:
+    """The selectors of the rule's expression, in source order, listed once (none if it does not parse)."""
+    if rule.selectors is None:
+        tree = parsed(rule)
+        rule.selectors = tuple(selectors(tree)) if tree is not None else ()
+    return rule.selectors
 
 
 def lost_labels(node: Any, wanted: frozenset[str]) -> frozenset[str]:
@@ -106,14 +112,21 @@ def lost_labels(node: Any, wanted: frozenset[str]) -> frozenset[str]:
     if isinstance(node, promql_parser.AggregateExpr):
         inner = lost_labels(node.expr, wanted)
         modifier = node.modifier
-        if str(node.op) in ("topk", "bottomk"):
+        op = str(node.op)
+        if op in _KEEP_SERIES:
             return inner
+        # count_values("label", ...) writes the counted value into `label`.
+        counted = (
+            frozenset({node.param.val})
+            if op == "count_values" and isinstance(node.param, promql_parser.StringLiteral)
+            else frozenset()
+        )
         if modifier is None:
-            return wanted
+            return wanted - counted
         named = frozenset(modifier.labels)
         if str(modifier.type) == "AggModifierType.By":
-            return (wanted - named) | (inner & named)
-        return inner | (wanted & named)
+            return ((wanted - named) | (inner & named)) - counted
+        return (inner | (wanted & named)) - counted
     if isinstance(node, promql_parser.Call):
         return _call_lost(node, wanted)
     if isinstance(node, promql_parser.BinaryExpr):
@@ -123,23 +136,25 @@ def lost_labels(node: Any, wanted: frozenset[str]) -> frozenset[str]:
 
 def _call_lost(node: Any, wanted: frozenset[str]) -> frozenset[str]:
     name = node.func.name
-    if name in _NO_LABELS:
+    if name in _NO_LABELS or (name in _TIME_OF and not node.args):
         return wanted
-    if name in ("absent", *_RANGE_VECTOR_ARGS):
+    if name in _ABSENT:
         inner = node.args[0]
         target = inner.vector_selector if isinstance(inner, promql_parser.MatrixSelector) else inner
         if isinstance(target, promql_parser.VectorSelector):
-            kept = {m.name for m in selector(target).matchers if m.op == "="}
+            kept = {m.name for m in selector(target).matchers if m.op == "=" and m.name != "__name__"}
             return wanted - kept
         return wanted
-    vector_args = [
-        a for a in node.args if not isinstance(a, promql_parser.NumberLiteral | promql_parser.StringLiteral)
-    ]
-    if not vector_args:
+    types = [str(kind) for kind in node.func.arg_types]
+    vector_arg = next(
+        (arg for index, arg in enumerate(node.args) if types[min(index, len(types) - 1)] in _VECTOR_TYPES),
+        None,
+    )
+    if vector_arg is None:
         return wanted
-    lost = lost_labels(vector_args[0], wanted)
-    if name in ("label_replace", "label_join"):
-        return lost - {node.args[1].val if hasattr(node.args[1], "val") else ""}
+    lost = lost_labels(vector_arg, wanted)
+    if name in _LABEL_WRITERS and isinstance(node.args[1], promql_parser.StringLiteral):
+        return lost - {node.args[1].val}
     return lost
 
 
@@ -168,10 +183,11 @@ def _binary_lost(node: Any, wanted: frozenset[str]) -> frozenset[str]:
         return left | right
     modifier = node.modifier
     card = str(modifier.card) if modifier is not None else "VectorMatchCardinality.OneToOne"
-    if card == "VectorMatchCardinality.ManyToOne":
-        return left
-    if card == "VectorMatchCardinality.OneToMany":
-        return right
+    # group_left/group_right (labels): the "many" side's labels, plus those copied from the "one" side.
+    if card in ("VectorMatchCardinality.ManyToOne", "VectorMatchCardinality.OneToMany"):
+        many, one = (left, right) if card == "VectorMatchCardinality.ManyToOne" else (right, left)
+        copied = frozenset(modifier.group_labels or ())
+        return (many - copied) | (one & copied)
     matching = modifier.matching if modifier is not None else None
     if matching is None:
         return left
@@ -188,34 +204,33 @@ def expr_position(rule: Rule, text: str, offset: int = 0) -> Position:
         return rule.name_pos
     start = Position(node.start_mark.line + 1, node.start_mark.column + 1)
     if node.style in ("|", ">"):
-        # Literal and folded blocks both join their source lines with one character.
+        # Literal and folded blocks both join their source lines with one character; the block's
+        # indentation is its first line's, and deeper indentation is part of the value.
         source_lines = text.splitlines()[start.line :]
+        indent = next((len(line) - len(line.lstrip(" ")) for line in source_lines if line.strip()), 0)
         consumed = 0
         for index, source in enumerate(source_lines):
-            content = source.lstrip(" ")
-            indent = len(source) - len(content)
+            content = source[indent:]
             if offset <= consumed + len(content):
                 return Position(start.line + 1 + index, indent + 1 + offset - consumed)
             consumed += len(content) + 1
         return start
-    if "\n" not in rule.expr and node.style in (None, "'", '"'):
-        return Position(start.line, start.col + offset + (0 if node.style is None else 1))
+    # A plain scalar's style is None from PyYAML's parser, "" from libyaml's.
+    if "\n" not in rule.expr and node.style in (None, "", "'", '"'):
+        return Position(start.line, start.col + offset + (0 if not node.style else 1))
     return start
 
 
+# Comments, string literals, and words: a metric name is a whole word outside the first two.
+_TOKENS = re.compile(r"""#[^\n]*|"(?:\\.|[^"\\])*"?|'(?:\\.|[^'\\])*'?|`[^`]*`?|[\w:]+""")
+
+
 def name_offset(expr: str | None, name: str | None) -> int:
-    """Offset of the first use of metric `name` in `expr` as a whole word (0 when not found)."""
-    if not expr or not name:
+    """Offset of the first use of metric `name` in `expr` as a whole word, outside comments and string
+    literals (0 when not found)."""
+    if not expr or not name or name not in expr:
         return 0
-    start = expr.find(name)
-    while start >= 0:
-        before = expr[start - 1] if start else " "
-        end = start + len(name)
-        after = expr[end] if end < len(expr) else " "
-        if not (before.isalnum() or before in "_:") and not (after.isalnum() or after in "_:"):
-            return start
-        start = expr.find(name, start + 1)
-    return 0
+    return next((token.start() for token in _TOKENS.finditer(expr) if token.group() == name), 0)
 
 
 def error_offset(expr: str, message: str) -> int:
@@ -235,3 +250,134 @@ def error_offset(expr: str, message: str) -> int:
     if quoted and quoted.group(1) in expr:
         return expr.index(quoted.group(1))
     return 0
+
+
+@dataclass(frozen=True)
+class LabelSet:
+    """The labels an expression's result can carry: only `names` (closed), or any label but `names`."""
+
+    closed: bool
+    names: frozenset[str]
+
+    def can_carry(self, label: str) -> bool:
+        return (label in self.names) == self.closed
+
+    def keep(self, labels: frozenset[str]) -> LabelSet:
+        return LabelSet(True, self.names & labels if self.closed else labels - self.names)
+
+    def drop(self, labels: frozenset[str]) -> LabelSet:
+        return LabelSet(self.closed, self.names - labels if self.closed else self.names | labels)
+
+    def add(self, labels: frozenset[str]) -> LabelSet:
+        return LabelSet(self.closed, self.names | labels if self.closed else self.names - labels)
+
+    def union(self, other: LabelSet) -> LabelSet:
+        if self.closed and other.closed:
+            return LabelSet(True, self.names | other.names)
+        if not self.closed and not other.closed:
+            return LabelSet(False, self.names & other.names)
+        closed, opened = (self, other) if self.closed else (other, self)
+        return LabelSet(False, opened.names - closed.names)
+
+
+ANY_LABELS = LabelSet(False, frozenset())
+NO_LABELS = LabelSet(True, frozenset())
+_KEEP_INPUT_LABELS = frozenset({"topk", "bottomk", "limitk", "limit_ratio"})
+_DATE_FUNCTIONS = frozenset(
+    {"day_of_month", "day_of_week", "day_of_year", "days_in_month", "hour", "minute", "month", "year"}
+)
+_SERIES_TYPES = frozenset({"ValueType.Vector", "ValueType.Matrix"})
+
+
+def output_labels(node: Any) -> LabelSet:
+    """The labels the result of `node` can carry, as Prometheus evaluates it (selectors: any label)."""
+    if isinstance(node, promql_parser.VectorSelector | promql_parser.MatrixSelector):
+        return ANY_LABELS
+    if isinstance(node, promql_parser.ParenExpr | promql_parser.UnaryExpr | promql_parser.SubqueryExpr):
+        return output_labels(node.expr)
+    if isinstance(node, promql_parser.AggregateExpr):
+        return _aggregate_labels(node)
+    if isinstance(node, promql_parser.Call):
+        return _call_labels(node)
+    if isinstance(node, promql_parser.BinaryExpr):
+        return _binary_labels(node)
+    return NO_LABELS
+
+
+def _aggregate_labels(node: Any) -> LabelSet:
+    inner = output_labels(node.expr)
+    op = str(node.op)
+    if op in _KEEP_INPUT_LABELS:
+        return inner
+    modifier = node.modifier
+    if modifier is None:
+        grouped = NO_LABELS
+    elif str(modifier.type) == "AggModifierType.By":
+        grouped = inner.keep(frozenset(modifier.labels))
+    else:
+        grouped = inner.drop(frozenset(modifier.labels))
+    if op == "count_values":
+        if not isinstance(node.param, promql_parser.StringLiteral):
+            return ANY_LABELS
+        return grouped.add(frozenset({node.param.val}))
+    return grouped
+
+
+def _call_labels(node: Any) -> LabelSet:
+    name = node.func.name
+    if name in ("absent", "absent_over_time"):
+        inner = node.args[0]
+        target = inner.vector_selector if isinstance(inner, promql_parser.MatrixSelector) else inner
+        if not isinstance(target, promql_parser.VectorSelector):
+            return NO_LABELS
+        equal = frozenset(m.name for m in selector(target).matchers if m.op == "=")
+        return LabelSet(True, equal - {"__name__"})
+    if name == "info":
+        return ANY_LABELS
+    if name in _DATE_FUNCTIONS and not node.args:
+        return NO_LABELS
+    types = [str(t) for t in node.func.arg_types]
+    # Variadic functions repeat their last argument type.
+    series = next(
+        (arg for i, arg in enumerate(node.args) if types[min(i, len(types) - 1)] in _SERIES_TYPES), None
+    )
+    if series is None or str(node.func.return_type) == "ValueType.Scalar":
+        return NO_LABELS
+    labels = output_labels(series)
+    if name in ("label_replace", "label_join"):
+        written = node.args[1]
+        if not isinstance(written, promql_parser.StringLiteral):
+            return ANY_LABELS
+        return labels.add(frozenset({written.val}))
+    if name == "histogram_quantile":
+        return labels.drop(frozenset({"le"}))
+    return labels
+
+
+def _binary_labels(node: Any) -> LabelSet:
+    if _is_scalar(node.lhs) and _is_scalar(node.rhs):
+        return NO_LABELS
+    if _is_scalar(node.lhs):
+        return output_labels(node.rhs)
+    if _is_scalar(node.rhs):
+        return output_labels(node.lhs)
+    left, right = output_labels(node.lhs), output_labels(node.rhs)
+    op = str(node.op)
+    if op in _SET_OPERATORS:
+        return left
+    if op == "or":
+        return left.union(right)
+    modifier = node.modifier
+    if modifier is None:
+        return left
+    card = str(modifier.card)
+    if card in ("VectorMatchCardinality.ManyToOne", "VectorMatchCardinality.OneToMany"):
+        # The "many" side's labels; each copied label comes from the "one" side (dropped if it has none).
+        many, one = (left, right) if card == "VectorMatchCardinality.ManyToOne" else (right, left)
+        copied = frozenset(modifier.group_labels or ())
+        return many.drop(copied).union(one.keep(copied))
+    matching = modifier.matching
+    if matching is None:
+        return left
+    named = frozenset(matching.labels)
+    return left.keep(named) if str(matching.type) == "LabelModifierType.Include" else left.drop(named)

@@ -1,65 +1,77 @@
-"""Run the registered checks over rule files; per-rule `# mac-lint disable ID` comments apply here."""
+"""Run the checks of a profile over rule files; config disables, severities and the `# mac-lint disable`
+comments (checks/unused_disable.py) apply here."""
 
 from __future__ import annotations
 
+import bisect
 import gc
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from pathlib import Path
 
 from monitoring.lint.checks import CHECKS
+from monitoring.lint.checks.unused_disable import UnusedDisable
+from monitoring.lint.config import LintSettings
 from monitoring.lint.context import LintContext, all_catalogs, job_catalogs
-from monitoring.lint.model import last_line, parse_rule_file
+from monitoring.lint.model import RuleFile, last_line, parse_rule_file
 from monitoring.problems import Problem
 
 
-@dataclass(frozen=True)
-class LintResult:
-    findings: list[Problem]
-    unreadable: list[str]
-
-
-def lint_texts(sources: Sequence[tuple[str, str]], disabled: Iterable[str] = ()) -> list[Problem]:
-    """Lint (path, text) pairs together: a series recorded in one file is known in all of them."""
+def lint_texts(
+    sources: Sequence[tuple[str, str]], disabled: Iterable[str] = (), settings: LintSettings | None = None
+) -> list[Problem]:
+    """Lint (path, text) pairs together: a series recorded in one file is known in all of them.
+    Without settings every check runs (the house profile, as for generated rules)."""
     # Node trees are acyclic; the cyclic collector would rescan them on every allocation burst.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _lint(sources, disabled)
+        return _lint(sources, disabled, settings or LintSettings())
     finally:
         if collecting:
             gc.enable()
 
 
-def _lint(sources: Sequence[tuple[str, str]], disabled: Iterable[str]) -> list[Problem]:
+def _lint(
+    sources: Sequence[tuple[str, str]], disabled: Iterable[str], settings: LintSettings
+) -> list[Problem]:
     files = [parse_rule_file(text, path) for path, text in sources]
     context = LintContext(
         recorded=frozenset(rule.name for file in files for rule in file.rules if rule.kind == "record"),
-        catalogs_by_job=job_catalogs(),
-        everything=all_catalogs(),
+        catalogs_by_job=settings.catalogs_by_job(job_catalogs()),
+        everything=all_catalogs(settings.catalog_files()),
+        policy=settings.policy,
     )
     off = frozenset(disabled)
-    checks = [check for check in CHECKS if check.id not in off]
+    checks = [check for check in CHECKS if check.id not in off and settings.runs(check)]
     findings: list[Problem] = []
     for file in files:
-        spans = [
-            (rule.start_line - 1, last_line(rule.node), rule.disabled) for rule in file.rules if rule.disabled
-        ]
-        for check in checks:
-            findings += [f for f in check.run(file, context) if not _disabled_here(f, spans)]
-    return sorted(findings)
+        path_off = settings.disabled_for(file.path)
+        here = [check for check in checks if check.id not in path_off]
+        found = _once_per_rule(file, [finding for check in here for finding in check.run(file, context)])
+        findings += _COMMENTS.apply(file, found, frozenset(check.id for check in here))
+    return sorted(settings.reported(finding) for finding in findings)
 
 
-def _disabled_here(finding: Problem, spans: list[tuple[int, int, set[str]]]) -> bool:
-    return any(first <= finding.line <= last and finding.check in ids for first, last, ids in spans)
+_COMMENTS = UnusedDisable()
 
 
-def lint_paths(paths: Sequence[Path], disabled: Iterable[str] = ()) -> LintResult:
-    sources: list[tuple[str, str]] = []
-    unreadable: list[str] = []
-    for path in paths:
-        try:
-            sources.append((str(path), path.read_text(encoding="utf-8")))
-        except (OSError, UnicodeDecodeError) as error:
-            unreadable.append(f"{path}: {error.strerror if isinstance(error, OSError) else error}")
-    return LintResult(lint_texts(sources, disabled), unreadable)
+def _once_per_rule(file: RuleFile, found: list[Problem]) -> list[Problem]:
+    """One finding per problem: a check's same message within one rule is kept at its first position
+    (findings outside any rule are all kept)."""
+    if len(found) < 2:
+        return found
+    starts = [rule.start_line for rule in file.rules]
+    ends: dict[int, int] = {}
+    seen: set[tuple[int, str, str]] = set()
+    kept: list[Problem] = []
+    for finding in sorted(found):
+        index = bisect.bisect_right(starts, finding.line) - 1
+        if index >= 0 and index not in ends:
+            ends[index] = last_line(file.rules[index].node)
+        if index < 0 or finding.line > ends[index]:
+            kept.append(finding)
+            continue
+        key = (index, finding.check, finding.message)
+        if key not in seen:
+            seen.add(key)
+            kept.append(finding)
+    return kept

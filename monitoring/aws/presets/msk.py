@@ -26,7 +26,11 @@ FACADE = Facade(
         ("Cluster Name", "Broker ID"),
         {"KafkaDataLogsDiskUsed": "Maximum", "UnderReplicatedPartitions": "Maximum", "CpuUser": "Average"},
     ),
-    Level("consumer_group_topic", ("Cluster Name", "Consumer Group", "Topic"), {"SumOffsetLag": "Maximum"}),
+    Level(
+        "consumer_group_topic",
+        ("Cluster Name", "Consumer Group", "Topic"),
+        {"SumOffsetLag": "Maximum", "EstimatedMaxTimeLag": "Maximum"},
+    ),
 )
 
 
@@ -93,6 +97,12 @@ msk_alarms = AlarmTable(
             Alarm("consumer-lag-high", "SumOffsetLag",
                   300, "> max_consumer_lag_messages", 3, 3, "notBreaching", "warning",
                   "Consumer group {consumer_group} lags more than {threshold:g} messages on topic {topic}"
+                  " for 15 minutes"),
+            # Seconds behind, as MSK estimates it from the largest partition lag and the topic's rate:
+            # the lag a consumer's owner can reason about whatever the topic's volume.
+            Alarm("consumer-time-lag-high", "EstimatedMaxTimeLag",
+                  300, "> max_time_lag_seconds", 3, 3, "notBreaching", "warning",
+                  "Consumer group {consumer_group} is more than {threshold:g} s behind on topic {topic}"
                   " for 15 minutes"),
         ),
     },

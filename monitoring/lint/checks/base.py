@@ -1,18 +1,23 @@
-"""The interface of a lint check: an id `group/name`, a severity, and findings for one rule file."""
+"""The interface of a lint check: an id `group/name`, a severity, a profile, and findings for one file."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from monitoring.lint.context import LintContext
 from monitoring.lint.model import Position, Rule, RuleFile
 from monitoring.problems import Location, Problem, Severity
 
+# correctness: the check can prove a rule broken; style: it enforces our house conventions.
+Profile = Literal["correctness", "style"]
+PROFILES: tuple[Profile, ...] = ("correctness", "style")
+
 
 class Check:
     id: ClassVar[str]
     severity: ClassVar[Severity] = "error"
+    profile: ClassVar[Profile]
     summary: ClassVar[str]
 
     def run(self, file: RuleFile, context: LintContext) -> Iterable[Problem]:

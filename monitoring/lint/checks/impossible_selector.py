@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from monitoring.lint.checks.base import RuleCheck
 from monitoring.lint.context import LintContext
 from monitoring.lint.model import Position, Rule, RuleFile
-from monitoring.lint.promql import Selector, expr_position, name_offset, parsed, selectors
+from monitoring.lint.promql import Selector, expr_position, name_offset, rule_selectors
 from monitoring.problems import Problem
 
 
@@ -21,6 +21,9 @@ def _regex_matches(pattern: str, value: str) -> bool | None:
 
 def contradictions(target: Selector) -> list[str]:
     """Why the matchers of one selector exclude each other (empty if they can match)."""
+    names = [matcher.name for matcher in target.matchers]
+    if len(set(names)) == len(names):
+        return []  # matchers of different labels never exclude each other
     reasons: list[str] = []
     equal: dict[str, str] = {}
     for matcher in target.matchers:
@@ -43,13 +46,11 @@ def contradictions(target: Selector) -> list[str]:
 
 class ImpossibleSelector(RuleCheck):
     id = "promql/impossible-selector"
+    profile = "correctness"
     summary = "no selector is impossible: contradicting matchers, or a metric its job never emits"
 
     def check_rule(self, rule: Rule, file: RuleFile, context: LintContext) -> Iterator[Problem]:
-        tree = parsed(rule)
-        if tree is None:
-            return
-        for target in selectors(tree):
+        for target in rule_selectors(rule):
             # Locating is costly and needed only for a finding.
             def where(target: Selector = target) -> Position:
                 return expr_position(rule, file.text, name_offset(rule.expr, target.name))
@@ -63,12 +64,12 @@ class ImpossibleSelector(RuleCheck):
                 )
             if target.name is None or target.name in context.recorded:
                 continue
-            job, scope = context.catalog_scope(target)
-            if job is not None and target.name not in scope and target.name in context.everything:
+            scope = context.job_scope(target)
+            if scope is not None and target.name not in scope.metrics and target.name in context.everything:
                 yield self.finding(
                     file,
                     where(),
-                    f'{target.name} is never emitted by job "{job}" '
-                    f"(exporters: {', '.join(context.catalogs_by_job[job])})",
+                    f'{target.name} is never emitted by job "{scope.job}" '
+                    f"(exporters: {', '.join(scope.catalogs)})",
                     "select the job whose exporter emits this metric",
                 )

@@ -13,6 +13,7 @@ from monitoring.problems import Problem
 
 class PromqlSyntax(RuleCheck):
     id = "promql/syntax"
+    profile = "correctness"
     summary = "the expression is valid PromQL"
 
     def check_rule(self, rule: Rule, file: RuleFile, context: LintContext) -> Iterator[Problem]:

@@ -18,6 +18,7 @@ GAUGE_FUNCTIONS = frozenset({"delta", "deriv", "predict_linear", "idelta"})
 
 class RateOnCounter(RuleCheck):
     id = "promql/rate-on-counter"
+    profile = "correctness"
     summary = "counter functions get counters, gauge functions get gauges (types from the metric catalog)"
 
     def check_rule(self, rule: Rule, file: RuleFile, context: LintContext) -> Iterator[Problem]:

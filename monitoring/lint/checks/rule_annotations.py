@@ -9,22 +9,22 @@ from monitoring.lint.context import LintContext
 from monitoring.lint.model import Rule, RuleFile, position
 from monitoring.problems import Problem
 
-REQUIRED_ANNOTATIONS = ("summary", "description", "runbook_url")
-
 
 class RuleAnnotations(RuleCheck):
     id = "rule/annotations"
-    summary = "alerts have summary, description and runbook_url annotations"
+    profile = "style"
+    summary = "alerts have summary, description and runbook_url (or the configured name) annotations"
 
     def check_rule(self, rule: Rule, file: RuleFile, context: LintContext) -> Iterator[Problem]:
         if rule.kind != "alert":
             return
-        missing = [name for name in REQUIRED_ANNOTATIONS if not rule.annotations.get(name, "").strip()]
+        required = ("summary", "description", context.policy.runbook_annotation)
+        missing = [name for name in required if not rule.annotations.get(name, "").strip()]
         if missing:
             node = rule.value_nodes.get("annotations")
             yield self.finding(
                 file,
                 position(node) if node is not None else rule.name_pos,
                 f"alert {rule.name} lacks annotation(s) {', '.join(missing)}",
-                "the on-call reads these first; runbook_url links what to do",
+                f"the on-call reads these first; {context.policy.runbook_annotation} links what to do",
             )

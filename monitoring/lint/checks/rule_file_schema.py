@@ -9,30 +9,37 @@ import yaml
 
 from monitoring.lint.checks.base import Check
 from monitoring.lint.context import LintContext
-from monitoring.lint.model import RuleFile, mapping_items, position
+from monitoring.lint.model import RuleFile, has_value, is_null, mapping_items, position
 from monitoring.problems import Problem
 
 DURATION = re.compile(r"^(\d+y)?(\d+w)?(\d+d)?(\d+h)?(\d+m)?(\d+s)?(\d+ms)?$")
 LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 METRIC_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
 _FILE_KEYS = frozenset({"groups"})
-_GROUP_KEYS = frozenset({"name", "interval", "rules", "limit", "query_offset"})
+_GROUP_KEYS = frozenset({"name", "interval", "rules", "limit", "query_offset", "labels"})
+# Thanos' field, accepted in PrometheusRule resources by the Operator's CRD.
+_OPERATOR_GROUP_KEYS = _GROUP_KEYS | {"partial_response_strategy"}
 _RULE_KEYS = frozenset({"alert", "record", "expr", "for", "keep_firing_for", "labels", "annotations"})
+_INTEGER = re.compile(r"^[-+]?[0-9]+$")
 _ALERT_ONLY = ("for", "keep_firing_for", "annotations")
 
 
 def valid_duration(text: str) -> bool:
-    return bool(text) and DURATION.match(text) is not None
+    return text == "0" or (bool(text) and DURATION.match(text) is not None)
 
 
 class RuleFileSchema(Check):
     id = "rule-file/schema"
+    profile = "correctness"
     summary = "groups, rules and their fields have the shape Prometheus loads"
 
     def run(self, file: RuleFile, context: LintContext) -> Iterator[Problem]:
-        root = file.root
-        if root is None:
-            return
+        for where, message, hint in file.key_errors:
+            yield self.finding(file, where, message, hint)
+        for root in file.rule_roots:
+            yield from self._root(file, root)
+
+    def _root(self, file: RuleFile, root: yaml.Node) -> Iterator[Problem]:
         if not isinstance(root, yaml.MappingNode):
             yield self.finding(
                 file,
@@ -57,26 +64,31 @@ class RuleFileSchema(Check):
                 file, position(root), "missing `groups`", "add `groups:` with a list of groups"
             )
             return
+        if is_null(groups):
+            return
         if not isinstance(groups, yaml.SequenceNode):
             yield self.finding(file, position(groups), "`groups` must be a list", "")
             return
         names: set[str] = set()
+        allowed = _OPERATOR_GROUP_KEYS if file.operator else _GROUP_KEYS
         for group in groups.value:
-            yield from self._group(file, group, names)
+            yield from self._group(file, group, names, allowed)
 
-    def _group(self, file: RuleFile, group: yaml.Node, names: set[str]) -> Iterator[Problem]:
+    def _group(
+        self, file: RuleFile, group: yaml.Node, names: set[str], allowed: frozenset[str]
+    ) -> Iterator[Problem]:
         if not isinstance(group, yaml.MappingNode):
             yield self.finding(file, position(group), "a group must be a mapping with `name` and `rules`", "")
             return
         fields = {}
         for key, key_node, value in mapping_items(group):
             fields[key] = value
-            if key not in _GROUP_KEYS:
+            if key not in allowed:
                 yield self.finding(
                     file,
                     position(key_node),
                     f"unknown group field {key!r}",
-                    f"one of {', '.join(sorted(_GROUP_KEYS))}",
+                    f"one of {', '.join(sorted(allowed))}",
                 )
         name = fields.get("name")
         if not isinstance(name, yaml.ScalarNode) or not str(name.value):
@@ -90,14 +102,22 @@ class RuleFileSchema(Check):
             )
         else:
             names.add(str(name.value))
-        interval = fields.get("interval")
-        if interval is not None and not (
-            isinstance(interval, yaml.ScalarNode) and valid_duration(str(interval.value))
-        ):
-            yield self.finding(
-                file, position(interval), "`interval` is not a duration", "e.g. 30s, 1m, 1h30m"
-            )
+        for key in ("interval", "query_offset"):
+            duration = fields.get(key)
+            if has_value(duration) and not (
+                isinstance(duration, yaml.ScalarNode) and valid_duration(str(duration.value))
+            ):
+                yield self.finding(
+                    file, position(duration), f"`{key}` is not a duration", "e.g. 30s, 1m, 1h30m"
+                )
+        limit = fields.get("limit")
+        if has_value(limit) and not (isinstance(limit, yaml.ScalarNode) and _INTEGER.match(str(limit.value))):
+            yield self.finding(file, position(limit), "`limit` is not a whole number", "e.g. 100")
+        if "labels" in fields:
+            yield from self._string_map(file, fields["labels"], "labels")
         rules = fields.get("rules")
+        if not has_value(rules):
+            return  # an empty group loads, as promtool agrees
         if not isinstance(rules, yaml.SequenceNode):
             yield self.finding(
                 file,
@@ -129,13 +149,8 @@ class RuleFileSchema(Check):
         kind = "alert" if "alert" in fields else "record"
         name = fields[kind]
         name_text = str(name.value) if isinstance(name, yaml.ScalarNode) else ""
-        if kind == "record" and not METRIC_NAME.match(name_text):
-            yield self.finding(
-                file,
-                position(name),
-                f"record name {name_text!r} is not a valid metric name",
-                "use level:metric:operations, e.g. service:redis_keyspace_hit_ratio:rate5m",
-            )
+        if kind == "record" and not name_text:
+            yield self.finding(file, position(name), "empty record name", "")
         if kind == "alert" and not name_text:
             yield self.finding(file, position(name), "empty alert name", "")
         expr = fields.get("expr")
@@ -154,7 +169,7 @@ class RuleFileSchema(Check):
                     )
         for key in ("for", "keep_firing_for"):
             duration = fields.get(key)
-            if duration is not None and not (
+            if has_value(duration) and not (
                 isinstance(duration, yaml.ScalarNode) and valid_duration(str(duration.value))
             ):
                 yield self.finding(file, position(duration), f"`{key}` is not a duration", "e.g. 5m")
@@ -163,16 +178,18 @@ class RuleFileSchema(Check):
                 yield from self._string_map(file, fields[key], key)
 
     def _string_map(self, file: RuleFile, node: yaml.Node, what: str) -> Iterator[Problem]:
+        if is_null(node):
+            return
         if not isinstance(node, yaml.MappingNode):
             yield self.finding(file, position(node), f"`{what}` must be a mapping of names to strings", "")
             return
         for key, key_node, value in mapping_items(node):
-            if not LABEL_NAME.match(key):
+            if not key or (what == "labels" and key == "__name__"):
                 yield self.finding(
                     file,
                     position(key_node),
                     f"{what[:-1]} name {key!r} is invalid",
-                    "names match [a-zA-Z_][a-zA-Z0-9_]*",
+                    "the metric name comes from the expression or `record`" if key else "",
                 )
             if not isinstance(value, yaml.ScalarNode):
                 yield self.finding(file, position(value), f"{what[:-1]} {key!r} must be a string", "")

@@ -164,6 +164,7 @@ def _action_problems(body: str, variables: set[str], blocks: list[str]) -> list[
 
 class TemplateSyntax(RuleCheck):
     id = "template/syntax"
+    profile = "correctness"
     summary = "labels and annotations are valid Prometheus templates"
 
     def check_rule(self, rule: Rule, file: RuleFile, context: LintContext) -> Iterator[Problem]:

@@ -12,6 +12,7 @@ from monitoring.problems import Problem
 
 class YamlParse(Check):
     id = "yaml/parse"
+    profile = "correctness"
     summary = "the file parses as YAML"
 
     def run(self, file: RuleFile, context: LintContext) -> Iterator[Problem]:

@@ -1,0 +1,66 @@
+"""promql/rate-window: rate(), irate(), increase() and deriv() see at least two scrapes in their window.
+
+A window shorter than twice the scrape interval often holds a single sample, and the function then
+returns nothing: the rule goes silent exactly when a scrape is late or missed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import promql_parser
+
+from monitoring.lint.checks.base import RuleCheck
+from monitoring.lint.context import LintContext
+from monitoring.lint.model import Rule, RuleFile
+from monitoring.lint.promql import expr_position, name_offset, parsed, selector, walk
+from monitoring.problems import Problem
+
+WINDOWED_FUNCTIONS = frozenset({"rate", "irate", "increase", "deriv"})
+
+
+def duration(seconds: float) -> str:
+    """PromQL spelling of a whole number of seconds (`90` -> `1m30s`)."""
+    left = int(seconds)
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if left >= size:
+            parts.append(f"{left // size}{unit}")
+            left %= size
+    return "".join(parts) or f"{seconds}s"
+
+
+class RateWindow(RuleCheck):
+    id = "promql/rate-window"
+    severity = "warning"
+    profile = "correctness"
+    summary = "rate(), irate(), increase() and deriv() windows span at least two scrape intervals"
+
+    def check_rule(self, rule: Rule, file: RuleFile, context: LintContext) -> Iterator[Problem]:
+        tree = parsed(rule) if "[" in (rule.expr or "") else None
+        if tree is None:
+            return
+        shortest = 2 * context.scrape_interval_seconds
+        reported: set[tuple[str, str | None, float]] = set()
+        for node in walk(tree):
+            if not isinstance(node, promql_parser.Call) or node.func.name not in WINDOWED_FUNCTIONS:
+                continue
+            argument = node.args[0]
+            if not isinstance(argument, promql_parser.MatrixSelector):
+                continue
+            window = argument.range.total_seconds()
+            metric = selector(argument.vector_selector).name
+            key = (node.func.name, metric, window)
+            if window >= shortest or key in reported:
+                continue
+            reported.add(key)
+            expr = rule.expr or ""
+            bracket = expr.find("[", name_offset(expr, metric))
+            yield self.finding(
+                file,
+                expr_position(rule, file.text, max(bracket, 0)),
+                f"{node.func.name}() over [{duration(window)}] of {metric or 'a selector'} spans less than "
+                f"two scrape intervals ({duration(context.scrape_interval_seconds)} each): "
+                "with one sample in the window it returns nothing",
+                f"use a window of at least [{duration(shortest)}] (4x the interval is safer)",
+            )

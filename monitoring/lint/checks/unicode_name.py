@@ -1,0 +1,62 @@
+"""rule-file/unicode-name: names Prometheus 3 loads (any UTF-8) but Prometheus 2.x refuses.
+
+An error by default, as promtool 2.x (Debian's 2.42) reports it; a team on Prometheus 3 lowers it
+(`severity: {rule-file/unicode-name: info}`) or disables it in its lint config.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import yaml
+
+from monitoring.lint.checks.base import Check
+from monitoring.lint.checks.rule_file_schema import LABEL_NAME, METRIC_NAME
+from monitoring.lint.context import LintContext
+from monitoring.lint.model import RuleFile, mapping_items, position
+from monitoring.problems import Problem
+
+_LEGACY_LABEL = "[a-zA-Z_][a-zA-Z0-9_]*"
+_LEGACY_METRIC = "[a-zA-Z_:][a-zA-Z0-9_:]*"
+
+
+def _field(node: yaml.Node, name: str) -> yaml.Node | None:
+    return next((value for key, _kn, value in mapping_items(node) if key == name), None)
+
+
+def _children(node: yaml.Node | None) -> list[yaml.Node]:
+    return list(node.value) if isinstance(node, yaml.SequenceNode) else []
+
+
+class UnicodeName(Check):
+    id = "rule-file/unicode-name"
+    profile = "correctness"
+    summary = "label, annotation and record names that Prometheus 2.x can load (3.x takes any UTF-8)"
+
+    def run(self, file: RuleFile, context: LintContext) -> Iterator[Problem]:
+        for root in file.rule_roots:
+            for group in _children(_field(root, "groups")):
+                yield from self._names(file, _field(group, "labels"), "label")
+                for rule in _children(_field(group, "rules")):
+                    record = _field(rule, "record")
+                    if (
+                        isinstance(record, yaml.ScalarNode)
+                        and record.value
+                        and not METRIC_NAME.match(record.value)
+                    ):
+                        yield self._finding(file, record, f"record name {record.value!r}", _LEGACY_METRIC)
+                    yield from self._names(file, _field(rule, "labels"), "label")
+                    yield from self._names(file, _field(rule, "annotations"), "annotation")
+
+    def _names(self, file: RuleFile, node: yaml.Node | None, what: str) -> Iterator[Problem]:
+        for key, key_node, _value in mapping_items(node) if node is not None else ():
+            if key and key != "__name__" and not LABEL_NAME.match(key):
+                yield self._finding(file, key_node, f"{what} name {key!r}", _LEGACY_LABEL)
+
+    def _finding(self, file: RuleFile, node: yaml.Node, what: str, legacy: str) -> Problem:
+        return self.finding(
+            file,
+            position(node),
+            f"{what} is a UTF-8 name: only Prometheus 3.0 and later load it",
+            f"for Prometheus 2.x match {legacy}; on 3.x disable rule-file/unicode-name",
+        )
