@@ -1,6 +1,8 @@
 """Time `mac validate` and `mac generate` as whole processes on the bundled and synthetic inventories.
 
-Usage: .venv/bin/python benchmarks/generate_scale.py [--sizes 1000 10000] [--repeat 3]
+Usage: .venv/bin/python benchmarks/generate_scale.py [--sizes 1000 10000] [--repeat 3] [--shards N]
+With --shards N the synthetic inventories scrape with N Prometheus shards remote-writing to a
+VictoriaMetrics store (fleet-wide rules split off to vmalert), and the bundled row is left out.
 Prints a markdown table: wall time (best of --repeat) and peak resident memory per run, the
 10,000/1,000 time ratio, and the in-process time of each generator family for the largest size.
 """
@@ -21,10 +23,14 @@ SERVICES_PER_FILE = 250
 DOMAINS = ("sales", "operations", "scm", "finance", "platform", "data", "hr")
 
 
-def synthetic_inventory(root: Path, services: int) -> Path:
+def synthetic_inventory(root: Path, services: int, shards: int = 1) -> Path:
     """A fleet shaped like the bundled one (40% MySQL, 50% Redis, the rest spread), split over files."""
     root.mkdir(parents=True, exist_ok=True)
     settings = (REPO / "inventory" / "settings.yaml").read_text()
+    if shards > 1:
+        store = "\n    global_store:\n      type: victoriametrics\n      url: http://victoria-metrics.monitoring.svc:8428"
+        settings = settings.replace("    shards: 1", f"    shards: {shards}{store}", 1)
+        assert f"shards: {shards}" in settings, "the bundled settings no longer set prometheus.shards"
     domains = "domains:\n" + "".join(
         f"  - name: {d}\n    team: {d}-eng\n    receiver: platform-sre\n" for d in DOMAINS
     )
@@ -92,16 +98,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--shards", type=int, default=1, help="Prometheus shards of the synthetic fleets")
     options = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as scratch:
-        inventories = [("bundled (152)", REPO / "inventory")] + [
-            (f"synthetic {n:,}", synthetic_inventory(Path(scratch) / f"inv-{n}", n)) for n in options.sizes
+        sharded = f" ({options.shards} shards)" if options.shards > 1 else ""
+        inventories = [] if sharded else [("bundled (152)", REPO / "inventory")]
+        inventories += [
+            (f"synthetic {n:,}{sharded}", synthetic_inventory(Path(scratch) / f"inv-{n}", n, options.shards))
+            for n in options.sizes
         ]
         times: dict[str, float] = {}
         for label, inventory in inventories:
             validate = best_of([*MAC, "validate", "-i", str(inventory)], options.repeat)
-            out = Path(scratch) / f"out-{label.split()[-1]}"
+            out = Path(scratch) / f"out-{label.split()[1]}"
             generate = best_of([*MAC, "generate", "-q", "-i", str(inventory), "-o", str(out)], options.repeat)
             # One process does all the work with --serial, so its peak RSS is the whole job's memory
             # (the parallel run's forked worker is not in the parent's rusage).
@@ -121,7 +131,7 @@ def main() -> None:
         print("|---|---|---|---|---|---|---|")
         print("\n".join(rows))
         if len(options.sizes) >= 2:
-            small, large = (f"synthetic {n:,}" for n in (options.sizes[0], options.sizes[-1]))
+            small, large = (f"synthetic {n:,}{sharded}" for n in (options.sizes[0], options.sizes[-1]))
             print(f"\ngenerate time ratio {large} / {small}: {times[large] / times[small]:.1f}")
         largest = inventories[-1][1]
         split = generator_split(largest)

@@ -1,42 +1,61 @@
-"""`mac lint`: lint Prometheus rule files natively (no promtool), for generated and hand-written rules."""
+"""`mac lint`: lint Prometheus rule files natively (no promtool), for generated and hand-written rules.
+
+Its arguments and options are declared here as data: cli/lint_command.py builds the click command
+from them, and cli/entry.py runs `lint` on them without importing click.
+"""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-
-import click
+from typing import NoReturn
 
 from cli import exit_codes
-from cli.lint_config import config_epilog, failing, lint_config_options, lint_settings
+from cli.lint_config import LINT_CONFIG_OPTIONS, failing, lint_settings, with_generated_scrape_interval
 from cli.lint_modes import CHANGED_SINCE_HELP, PROMETHEUS_HELP, PROMETHEUS_TIMEOUT_HELP, apply_modes
-from cli.options import disable_option, format_option, list_checks_option, out_option, select_checks
-from cli.reporters import Report, counted, emit
+from cli.options import (
+    Arguments,
+    FloatAtLeast,
+    Option,
+    PathValue,
+    disable_option,
+    format_option,
+    list_checks_option,
+    out_option,
+    select_checks,
+)
+from cli.reporters import Report, counted, echo, emit
 
 GENERATED_RULES_GLOB = "prometheus/rules/*.rules.yml"
 
+LINT_FILES = Arguments("files", PathValue())
+LINT_OPTIONS = (
+    out_option(
+        f"its {GENERATED_RULES_GLOB} (or grafana/dashboards/*/*.json) are linted when no FILES are given."
+    ),
+    format_option,
+    disable_option,
+    list_checks_option,
+    *LINT_CONFIG_OPTIONS,
+    Option(
+        "--dashboards",
+        dest="dashboards",
+        flag=True,
+        help="Check Grafana dashboards (FILES or <out>/grafana/dashboards) instead.",
+    ),
+    Option("--changed-since", dest="changed_since", metavar="REF", help=CHANGED_SINCE_HELP),
+    Option("--prometheus", dest="prometheus", metavar="URL", help=PROMETHEUS_HELP),
+    Option(
+        "--prometheus-timeout",
+        dest="prometheus_timeout",
+        value=FloatAtLeast(0.1),
+        default=10.0,
+        show_default=True,
+        help=PROMETHEUS_TIMEOUT_HELP,
+    ),
+)
 
-@click.command(epilog=config_epilog())
-@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
-@out_option(
-    f"its {GENERATED_RULES_GLOB} (or grafana/dashboards/*/*.json) are linted when no FILES are given."
-)
-@format_option
-@disable_option
-@list_checks_option
-@lint_config_options
-@click.option(
-    "--dashboards", is_flag=True, help="Check Grafana dashboards (FILES or <out>/grafana/dashboards) instead."
-)
-@click.option("--changed-since", metavar="REF", help=CHANGED_SINCE_HELP)
-@click.option("--prometheus", metavar="URL", help=PROMETHEUS_HELP)
-@click.option(
-    "--prometheus-timeout",
-    type=click.FloatRange(min=0.1),
-    default=10.0,
-    show_default=True,
-    help=PROMETHEUS_TIMEOUT_HELP,
-)
+
 def lint(
     files: tuple[Path, ...],
     out: Path,
@@ -50,7 +69,7 @@ def lint(
     profile: str | None,
     config_path: Path | None,
     fail_on: str,
-) -> None:
+) -> NoReturn:
     """Lint Prometheus rule files: YAML and rule-file structure, PromQL syntax, metric names
     against the exporters' catalogs, counter functions, impossible selectors, `for`, duplicates,
     required labels and annotations, and annotation template syntax. Per rule, a comment
@@ -75,20 +94,23 @@ def lint(
 
         lint_dashboard_files(files, out, output_format, off)
     settings = lint_settings(profile, config_path, bool(files), output_format)
-    from monitoring.lint.runner import lint_texts
+    if not files:
+        settings = with_generated_scrape_interval(settings, out)
+        from monitoring.lint.mixin import generated_mixins_at_correctness
+
+        settings = generated_mixins_at_correctness(settings, out)
+    from monitoring.lint.runner import lint_run
     from monitoring.lint.sources import collect
 
     arguments = [str(file) for file in files] or [str(p) for p in sorted(out.glob(GENERATED_RULES_GLOB))]
     if not arguments:
-        click.echo(f"error: no rule files given and none under {out / GENERATED_RULES_GLOB}", err=True)
+        echo(f"error: no rule files given and none under {out / GENERATED_RULES_GLOB}", err=True)
         sys.exit(exit_codes.BAD_INPUT)
     sources = collect(arguments)
     for problem in sources.unreadable:
-        click.echo(f"error: cannot read {problem}", err=True)
-    offline = lint_texts(sources.texts, off, settings)
-    findings = apply_modes(
-        offline, sources.texts, changed_since, prometheus, prometheus_timeout, off, settings
-    )
+        echo(f"error: cannot read {problem}", err=True)
+    offline = lint_run(sources.texts, off, settings)
+    findings = apply_modes(offline, changed_since, prometheus, prometheus_timeout, off, settings)
     emit(Report(findings, ("rules",), counted(len(sources.texts), "rule file")), output_format)
     if sources.unreadable:
         sys.exit(exit_codes.BAD_INPUT)

@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar, cast
-
-import click
+from typing import TYPE_CHECKING, cast
 
 from cli import exit_codes
+from cli.options import Choice, Option, PathValue
 from cli.reporters import Report, emit
 from monitoring.problems import Problem
 
 if TYPE_CHECKING:
     from monitoring.lint.config import LintSettings
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 CONFIG_EPILOG = """\b
 Profiles: correctness (the default for FILES) runs the checks that can prove a rule broken;
@@ -44,29 +42,28 @@ def config_epilog() -> str:
     return CONFIG_EPILOG.format(keys="\n".join(f"  {key}: {text}" for key, text in KEYS.items()))
 
 
-def lint_config_options(function: F) -> F:
-    for option in (
-        click.option(
-            "--fail-on",
-            type=click.Choice(("error", "warning")),
-            default="error",
-            show_default=True,
-            help="The least severity that makes the exit code 1 (info never does).",
-        ),
-        click.option(
-            "--config",
-            "config_path",
-            type=click.Path(path_type=Path, dir_okay=False, exists=True),
-            help="The lint config file (.mac-lint.yaml, or a pyproject.toml with [tool.mac.lint]).",
-        ),
-        click.option(
-            "--profile",
-            type=click.Choice(("correctness", "house")),
-            help="Which checks run (overrides the config's profile); see below.",
-        ),
-    ):
-        function = option(function)
-    return function
+LINT_CONFIG_OPTIONS = (
+    Option(
+        "--profile",
+        dest="profile",
+        value=Choice("correctness", "house"),
+        help="Which checks run (overrides the config's profile); see below.",
+    ),
+    Option(
+        "--config",
+        dest="config_path",
+        value=PathValue(dir_okay=False, exists=True),
+        help="The lint config file (.mac-lint.yaml, or a pyproject.toml with [tool.mac.lint]).",
+    ),
+    Option(
+        "--fail-on",
+        dest="fail_on",
+        value=Choice("error", "warning"),
+        default="error",
+        show_default=True,
+        help="The least severity that makes the exit code 1 (info never does).",
+    ),
+)
 
 
 def lint_settings(
@@ -87,6 +84,38 @@ def lint_settings(
     if settings is None:
         settings = LintSettings(profile=default)
     return replace(settings, profile=cast(LintProfile, profile)) if profile else settings
+
+
+def with_generated_scrape_interval(settings: LintSettings, out: Path) -> LintSettings:
+    """Settings for the generated rules under out: the global scrape interval of the generated
+    Prometheus config (a shard's when sharded), when there is one."""
+    from monitoring.lint.policy import duration_s
+
+    configs = [out / "prometheus" / "prometheus.yml", *sorted(out.glob("prometheus/shard-*/prometheus.yml"))]
+    for config in configs:
+        interval = _global_scrape_interval(config)
+        seconds = duration_s(interval) if interval is not None else None
+        if seconds:
+            return replace(settings, scrape_interval_s=seconds)
+    return settings
+
+
+def _global_scrape_interval(config: Path) -> str | None:
+    # Only the `global:` block is read: with thousands of scrape jobs the whole file is slow to load.
+    import yaml
+
+    try:
+        with config.open(encoding="utf-8") as lines:
+            start = next((line for line in lines if line.startswith("global:")), None)
+            if start is None:
+                return None
+            indented = itertools.takewhile(lambda line: line[:1] in (" ", "\t", "#", "\n"), lines)
+            loaded = yaml.safe_load("".join([start, *indented]))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    found = loaded.get("global") if isinstance(loaded, dict) else None
+    interval = found.get("scrape_interval") if isinstance(found, dict) else None
+    return interval if isinstance(interval, str) else None
 
 
 def failing(findings: Sequence[Problem], fail_on: str) -> bool:

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import click
-
 from cli import exit_codes
+from cli.reporters import echo
 from monitoring.problems import Problem
 
 if TYPE_CHECKING:
     from monitoring.lint.config import LintSettings
+    from monitoring.lint.runner import LintRun
 
 CHANGED_SINCE_HELP = (
     "PR mode: report findings only on rules added or changed since git ref REF (working tree against "
@@ -29,19 +28,18 @@ PROMETHEUS_TIMEOUT_HELP = "Seconds to wait for each Prometheus API call."
 
 
 def apply_modes(
-    findings: Sequence[Problem],
-    sources: Sequence[tuple[str, str]],
+    run: LintRun,
     changed_since: str | None,
     prometheus: str | None,
     timeout_s: float,
     disabled: frozenset[str],
     settings: LintSettings | None = None,
 ) -> list[Problem]:
-    """Offline plus online findings for the (path, text) pairs linted, then only those on changed
-    rules; exits 2 or 3 on failure."""
+    """Offline plus online findings for the files linted, then only those on changed rules; exits 2
+    or 3 on failure."""
     if changed_since is None and prometheus is None:
-        return list(findings)
-    texts = dict(sources)
+        return list(run.findings)
+    texts = {file.path: file.text for file in run.files}
     changes = None
     if changed_since is not None:
         from monitoring.lint.changes import ChangesError, changes_since
@@ -49,19 +47,19 @@ def apply_modes(
         try:
             changes = changes_since(changed_since, [Path(path) for path in texts])
         except ChangesError as error:
-            click.echo(f"error: {error}", err=True)
+            echo(f"error: {error}", err=True)
             sys.exit(exit_codes.BAD_INPUT)
-    result = list(findings)
+    result = list(run.findings)
     if prometheus is not None:
         from monitoring.lint.online import PrometheusError, online_findings
 
         if not prometheus.startswith(("http://", "https://")):
-            click.echo(f"error: --prometheus {prometheus!r} is not an http:// or https:// URL", err=True)
+            echo(f"error: --prometheus {prometheus!r} is not an http:// or https:// URL", err=True)
             sys.exit(exit_codes.BAD_INPUT)
         try:
-            result += online_findings(sources, prometheus, timeout_s, disabled, settings)
+            result = online_findings(run.files, result, prometheus, timeout_s, disabled, settings)
         except PrometheusError as error:
-            click.echo(f"error: {error}", err=True)
+            echo(f"error: {error}", err=True)
             sys.exit(exit_codes.ENVIRONMENT)
     if changes is not None:
         from monitoring.lint.changes import only_changed

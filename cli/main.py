@@ -43,9 +43,10 @@ class LazyGroup(click.Group):
     """Imports a command's module only when that command runs, so `mac lint` starts fast."""
 
     lazy_commands: ClassVar[dict[str, str]] = {
-        "lint": "cli.lint:lint",
+        "lint": "cli.lint_command:lint",
         "plan": "cli.cloudwatch:plan_group",
         "apply": "cli.cloudwatch:apply_group",
+        "discover": "cli.discover:discover",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -189,7 +190,7 @@ def generate(
         click.echo(f"error: {error}", err=True)
         sys.exit(exit_codes.ENVIRONMENT if error.environment else exit_codes.BAD_INPUT)
     if not quiet:
-        per_family = ", ".join(f"{name} {len(files)}" for name, files in families.items())
+        per_family = ", ".join(f"{name} {len(files)}" for name, files in families.items() if files)
         elapsed = time.perf_counter() - started
         click.echo(f"wrote {len(artifacts)} files to {out} ({per_family}) in {elapsed:.2f}s", err=True)
     if output_format != "text":

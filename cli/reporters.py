@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import PurePath
-from urllib.parse import quote
+from typing import TYPE_CHECKING
 
-import click
-
-from monitoring.check_registry import CheckInfo, Scope, checks_in, registry
 from monitoring.problems import Problem, Severity
+
+if TYPE_CHECKING:  # the registry imports every check: only SARIF needs it
+    from monitoring.check_registry import CheckInfo, Scope
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _GITHUB_COMMANDS: dict[Severity, str] = {"error": "error", "warning": "warning", "info": "notice"}
@@ -96,6 +97,9 @@ def _github(report: Report) -> str:
 
 def _uri(path: str) -> str:
     """A SARIF artifact URI: relative paths stay relative (to the repository), absolute ones file://."""
+    from pathlib import PurePath
+    from urllib.parse import quote
+
     pure = PurePath(path)
     if pure.is_absolute():
         return pure.as_uri()
@@ -126,6 +130,8 @@ def _sarif_result(problem: Problem, index: int) -> dict[str, object]:
 
 def _sarif(report: Report) -> str:
     from importlib.metadata import version
+
+    from monitoring.check_registry import CheckInfo, checks_in, registry
 
     known = registry()
     rules = checks_in(report.scopes)
@@ -185,4 +191,20 @@ def emit(report: Report, output_format: str) -> None:
     """Print the report on stdout (results go there; progress and diagnostics go to stderr)."""
     text = REPORTERS[output_format](report)
     if text:
-        click.echo(text)
+        echo(text)
+
+
+_ANSI = re.compile(r"\033\[[0-?]*[ -/]*[@-~]")
+
+
+def echo(message: str, err: bool = False) -> None:
+    """A line on stdout (stderr with err), as click.echo writes it (terminal escapes dropped unless
+    a terminal shows them), without importing click: `mac lint` starts without it."""
+    stream = sys.stderr if err else sys.stdout
+    text = message + "\n"
+    try:
+        terminal = stream.isatty()
+    except Exception:  # a closed or unusual stream: click treats it as no terminal
+        terminal = False
+    stream.write(text if terminal else _ANSI.sub("", text))
+    stream.flush()

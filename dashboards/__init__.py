@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from grafanalib.core import Dashboard
 
-from dashboards import domain, fleet
+from dashboards import domain, fleet, slo
 from dashboards.common import DatasourceType
 from monitoring.kinds import KINDS
 from monitoring.kinds.base import BoardSpec, KindSpecError
@@ -78,6 +78,15 @@ def build_boards(inventory: Inventory) -> list[Board]:
         boards += [
             Board(name, domain.build(inventory, inventory.domain(name)), domain.NO_DATA_UNTIL_TRAFFIC)
             for name in sorted({s.domain for s in inventory.services})
+        ]
+        # SLO boards live in their domain's folder: one per SLO and the domain's overview.
+        boards += [
+            Board(objective.domain, slo.build_slo(inventory, objective), slo.NO_DATA_UNTIL_TRAFFIC)
+            for objective in inventory.slos
+        ]
+        boards += [
+            Board(name, slo.build_overview(inventory, inventory.domain(name)), slo.NO_DATA_UNTIL_TRAFFIC)
+            for name in sorted({s.domain for s in inventory.slos})
         ]
     return boards
 

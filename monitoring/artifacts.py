@@ -28,6 +28,10 @@ class Artifact:
     format: Format
     # The input file a passthrough artifact copies after its header: findings are reported there.
     source: str = ""
+    # YAML: comment lines written after the generated header (without their "# ").
+    comments: tuple[str, ...] = ()
+    # A rule file: the scrape interval of the Prometheus evaluating it, for its lint (promql/rate-window).
+    scrape_interval_s: float | None = None
 
     def render(self) -> bytes:
         """The file's bytes, rendered once: checks that locate findings and the writer share them."""
@@ -56,7 +60,8 @@ class Artifact:
                 width=1000,
                 allow_unicode=True,
             )
-            return f"# {GENERATED_HEADER}\n{body}".encode()
+            comments = "".join(f"# {line}\n" for line in self.comments)
+            return f"# {GENERATED_HEADER}\n{comments}{body}".encode()
         if self.format == "json":
             return (json.dumps(self.data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
         if self.format == "json-entries":

@@ -3,9 +3,9 @@
 A scope says which command runs a check: `inventory` (validate, and generate before it
 generates), `artifacts` (generate's checks of its output), `rules` (lint, and generate on the
 generated rule files), `dashboards` (lint --dashboards, and generate on the generated boards),
-`cloudwatch` (plan and apply). The lint checks (monitoring/lint/checks/) and the kinds' semantic
-checks (`Kind.checks`) describe themselves; the others are listed here. Checks guarding what
-generation reads or what AWS accepts cannot be disabled.
+`cloudwatch` (plan and apply), `discover` (discover). The lint checks (monitoring/lint/checks/)
+and the kinds' semantic checks (`Kind.checks`) describe themselves; the others are listed here.
+Checks guarding what generation reads or what AWS accepts cannot be disabled.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Literal
 
 from monitoring.problems import Severity
 
-Scope = Literal["inventory", "artifacts", "rules", "dashboards", "cloudwatch"]
+Scope = Literal["inventory", "artifacts", "rules", "dashboards", "cloudwatch", "discover"]
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,10 @@ _DECLARED: tuple[CheckInfo, ...] = (
         ("inventory/duplicate-service", "service names are unique"),
         ("inventory/unknown-domain", "every service names a declared domain"),
         ("inventory/unknown-receiver", "every domain names a declared Alertmanager receiver"),
+        (
+            "inventory/operator-secret-key",
+            "with prometheus_operator: credential file names are distinct, valid Secret keys",
+        ),
         ("inventory/unknown-account", "settings, domains and services name accounts of settings.accounts"),
         ("inventory/unknown-region", "domains and services name regions settings declares (region, regions)"),
         ("inventory/duplicate-account", "account names are unique in settings.accounts"),
@@ -66,6 +70,9 @@ _DECLARED: tuple[CheckInfo, ...] = (
             "accounts are declared one way (account_id or accounts), each role_arn in its own account",
         ),
         ("inventory/smtp-missing", "e-mail receivers have the SMTP settings Alertmanager needs"),
+        ("inventory/global-store", "settings.prometheus.global_store names exactly the URLs of its type"),
+        ("inventory/slo", "SLO selectors are series selectors, the fast page can fire, names are unique"),
+        ("inventory/openslo", "OpenSLO v1 SLOs have the fields the inventory maps (ratioMetric, one window)"),
         ("inventory/unknown-alert", "alert overrides name a per-service alert of the kind's rule pack"),
         ("inventory/unknown-alarm", "alarm overrides name a check of the kind's alarm table"),
         ("inventory/maintenance-window", "maintenance windows use a known time zone and ascending ranges"),
@@ -100,6 +107,10 @@ _DECLARED: tuple[CheckInfo, ...] = (
             "passthrough receivers are named unlike the generated ones and each other",
         ),
         ("passthrough/unknown-receiver", "passthrough routes name a generated or passthrough receiver"),
+        ("mixin/path", "mixin and vendor folders exist inside the inventory folder, with a mixin.libsonnet"),
+        ("mixin/name", "mixin names are unique in the inventory (they name output files and folders)"),
+        ("mixin/jsonnet", "a mixin evaluates (jsonnet syntax, runtime), importing only from its folders"),
+        ("mixin/shape", "a mixin's alerts and rules are lists of groups, its dashboards a mapping of boards"),
         ("pack/unknown-key", "rule packs (rules/<kind>.yaml) use only the keys their schema knows"),
         ("pack/missing-key", "rule packs have every required key"),
         ("pack/schema", "rule pack values have the type and shape their schema asks"),
@@ -126,6 +137,8 @@ _DECLARED: tuple[CheckInfo, ...] = (
         ("cloudwatch/controller-statistic", "controller metrics are never averaged"),
         ("cloudwatch/metric-catalog", "alarms use metrics and dimension sets CloudWatch publishes (catalog)"),
         ("cloudwatch/retention-days", "log retentions are days CloudWatch Logs accepts"),
+        ("kubernetes/schema", "Prometheus Operator resources match their CRD's schema (monitoring/schema/)"),
+        ("kubernetes/reference", "AlertmanagerConfig routes name receivers and time intervals it declares"),
         ("secrets/output-secret", "no generated file holds a value that looks like a secret"),
         ("generate/stale", "with generate --check: the generated folder is what the inventory generates"),
     ),
@@ -153,6 +166,11 @@ _DECLARED: tuple[CheckInfo, ...] = (
             "warning",
         ),
         ("cloudwatch/apply-failed", "every change apply made succeeded"),
+    ),
+    *_checks(
+        "discover",
+        False,
+        ("discover/disappeared", "every service of the accounts and regions read is still in AWS", "warning"),
     ),
     *_checks(
         "rules",

@@ -59,6 +59,7 @@ ARTIFACT_CHECKS: dict[str, list[str]] = {
     "prometheus/shard-*/prometheus.yml": ["monitoring.checks:check_prometheus_config"],
     "prometheus/rules/*.rules.yml": ["monitoring.lint.artifact:check_rule_artifact"],
     "cloudwatch/*.json": ["monitoring.aws.checks:check_cloudwatch"],
+    "kubernetes/*/*.yaml": ["monitoring.operator_checks:check_operator_resource"],
     # Every file, on every run: a secret that got past validation is never written.
     "*": ["monitoring.secrets:check_artifact_secrets"],
 }
@@ -69,6 +70,9 @@ ARTIFACT_CHECKS: dict[str, list[str]] = {
 RunCheck = Callable[[Artifact, Sequence[Artifact]], list[Problem]]
 RUN_CHECKS: dict[str, list[str]] = {
     "grafana/dashboards/*/*.json": ["monitoring.grafana_checks:check_dashboard"],
+    # The global ruler's rules read what the shards record.
+    "vmalert/rules/*.rules.yml": ["monitoring.lint.ruler_artifact:check_ruler_rule_artifact"],
+    "thanos/rules/*.rules.yml": ["monitoring.lint.ruler_artifact:check_ruler_rule_artifact"],
 }
 
 

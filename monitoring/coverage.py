@@ -97,8 +97,24 @@ def coverage_report(inventory: Inventory, families: dict[str, list[Artifact]]) -
             f"scrape jobs, {len(extra.rule_files)} rule files, {len(extra.receivers)} receivers, "
             f"{len(extra.routes)} routes.",
         ]
+    lines += _mixins_section(inventory)
     lines += _logs_section(inventory, families)
     return Artifact("COVERAGE.md", "\n".join(lines) + "\n", "text")
+
+
+def _mixins_section(inventory: Inventory) -> list[str]:
+    """The mixins' rules (not in the table: they belong to no kind); their boards are in the total."""
+    if not inventory.mixins:
+        return []
+    lines = ["", "Mixins (domains[].mixins; their rules are not counted above, their dashboards are):"]
+    for mixin in inventory.mixins:
+        rules = [r for g in (*mixin.rule_groups, *mixin.alert_groups) for r in g.get("rules", ())]
+        alerts = sum(1 for r in rules if "alert" in r)
+        lines.append(
+            f"- {mixin.name} ({mixin.domain}): {alerts} alert rules, {len(rules) - alerts} recording rules, "
+            f"{len(mixin.dashboards)} dashboards"
+        )
+    return lines
 
 
 def _logs_section(inventory: Inventory, families: dict[str, list[Artifact]]) -> list[str]:

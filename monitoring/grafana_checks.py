@@ -96,6 +96,8 @@ def _valid_board() -> Validity:
 
 
 RULE_FILES_GLOB = "prometheus/rules/*.rules.yml"
+# With shards and a global store, boards read the store: the global ruler's records are there too.
+RECORDING_GLOBS = (RULE_FILES_GLOB, "vmalert/rules/*.rules.yml", "thanos/rules/*.rules.yml")
 
 
 def recorded_metrics(run: Iterable[Artifact]) -> frozenset[str]:
@@ -104,8 +106,8 @@ def recorded_metrics(run: Iterable[Artifact]) -> frozenset[str]:
     return frozenset(
         rule["record"]
         for artifact in run
-        # Passthrough rule files are text copies; boards query only what our rules record.
-        if fnmatch.fnmatchcase(artifact.path, RULE_FILES_GLOB) and not artifact.source
+        # Passthrough rule files are text copies; boards query only what our (and mixins') rules record.
+        if artifact.format == "yaml" and any(fnmatch.fnmatchcase(artifact.path, g) for g in RECORDING_GLOBS)
         for group in artifact.data["groups"]
         for rule in group["rules"]
         if "record" in rule
@@ -118,7 +120,7 @@ def recorded_in(out: Path) -> frozenset[str]:
     import yaml
 
     names: set[str] = set()
-    for path in sorted(out.glob(RULE_FILES_GLOB)):
+    for path in sorted(p for glob in RECORDING_GLOBS for p in out.glob(glob)):
         data = yaml.load(path.read_text("utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
         names.update(
             str(rule["record"])

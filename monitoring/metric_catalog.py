@@ -14,8 +14,8 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 CATALOG_DIR = Path(__file__).resolve().parent / "catalog"
 METRIC_TYPES = frozenset({"counter", "gauge", "histogram", "summary", "untyped"})
@@ -35,8 +35,9 @@ _SUFFIX_FAMILY_TYPES: tuple[tuple[str, frozenset[str]], ...] = (
 )
 
 
-@dataclass(frozen=True)
-class CatalogEntry:
+class CatalogEntry(NamedTuple):
+    """A NamedTuple, not a dataclass: every lint run makes one per catalog line (2,400)."""
+
     name: str
     type: str
     conditional: bool
@@ -58,23 +59,24 @@ def parse_catalog(text: str, source: str) -> dict[str, CatalogEntry]:
         if not line or line.startswith("#"):
             continue
         fields = line.split()
-        where = f"{source}:{number}"
         since = fields.pop()[len(SINCE) :] if len(fields) > 2 and fields[-1].startswith(SINCE) else None
         if (
             len(fields) not in (2, 3)
             or (len(fields) == 3 and fields[2] != CONDITIONAL)
             or (since is not None and not version_key(since))
         ):
+            at = f"{source}:{number}"
             raise ValueError(
-                f"{where}: expected '<metric_name> <type> [{CONDITIONAL}] [{SINCE}<version>]', got {raw!r}"
+                f"{at}: expected '<metric_name> <type> [{CONDITIONAL}] [{SINCE}<version>]', got {raw!r}"
             )
         name, kind = fields[0], fields[1]
         if not _METRIC_NAME.fullmatch(name):
-            raise ValueError(f"{where}: invalid metric name {name!r}")
+            raise ValueError(f"{source}:{number}: invalid metric name {name!r}")
         if kind not in METRIC_TYPES:
-            raise ValueError(f"{where}: unknown type {kind!r} (one of {', '.join(sorted(METRIC_TYPES))})")
+            at = f"{source}:{number}"
+            raise ValueError(f"{at}: unknown type {kind!r} (one of {', '.join(sorted(METRIC_TYPES))})")
         if name in entries:
-            raise ValueError(f"{where}: duplicate metric name {name!r}")
+            raise ValueError(f"{source}:{number}: duplicate metric name {name!r}")
         entries[name] = CatalogEntry(name, kind, len(fields) == 3, since)
     return entries
 

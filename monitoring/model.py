@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
 from monitoring.problems import Location
+from monitoring.slo.model import Slo
 
 SEVERITIES = ("critical", "warning")
 
@@ -37,6 +38,23 @@ class Receiver:
     webhook_url: str = ""
 
 
+StoreType = Literal["victoriametrics", "victoriametrics-cluster", "remote-write"]
+RulerType = Literal["vmalert", "thanos"]
+
+
+@dataclass(frozen=True)
+class GlobalStore:
+    """Where every Prometheus remote-writes, and what the global ruler and Grafana read: the one
+    place that sees the whole fleet. URLs are resolved from the store's type when built."""
+
+    type: StoreType
+    write_url: str
+    read_url: str
+    # vmalert's -remoteWrite.url takes the base URL and appends /api/v1/write itself.
+    ruler_write_url: str
+    ruler: RulerType = "vmalert"
+
+
 @dataclass(frozen=True)
 class PrometheusSettings:
     scrape_interval_seconds: int = 60
@@ -47,6 +65,25 @@ class PrometheusSettings:
     # holds the default.
     exporters: Mapping[str, str] = field(default_factory=dict)
     basic_auth_password_file: str = ""
+    # The `prometheus_cluster` external label: tells this Prometheus cluster's series from others'.
+    cluster: str = ""
+    global_store: GlobalStore | None = None
+
+    @property
+    def split_rules(self) -> bool:
+        """Whether fleet-wide rules leave the shards for the global ruler."""
+        return self.shards > 1 and self.global_store is not None
+
+
+@dataclass(frozen=True)
+class PrometheusOperatorSettings:
+    """settings.prometheus_operator: Operator resources per EKS cluster, off unless enabled."""
+
+    enabled: bool = False
+    namespace: str = "monitoring"
+    labels: Mapping[str, str] = field(default_factory=dict)
+    # The Secret whose keys (credential files' base names) the AlertmanagerConfig's receivers read.
+    secret: str = "alertmanager-receivers"
 
 
 @dataclass(frozen=True)
@@ -117,6 +154,7 @@ class Settings:
     datasources: tuple[Datasource, ...] = ()
     prometheus: PrometheusSettings = PrometheusSettings()
     alertmanager: AlertmanagerSettings = AlertmanagerSettings()
+    prometheus_operator: PrometheusOperatorSettings = PrometheusOperatorSettings()
     passthrough: Passthrough = Passthrough()
 
 
@@ -185,6 +223,20 @@ class LogRetention:
     claimed_prefixes: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class Mixin:
+    """A domain's monitoring mixin (domains[].mixins), evaluated: what its jsonnet gave, as given."""
+
+    name: str
+    domain: str
+    # Its mixin.libsonnet: findings on its rules are reported in its folder.
+    source: str
+    rule_groups: tuple[Mapping[str, Any], ...]
+    alert_groups: tuple[Mapping[str, Any], ...]
+    # grafanaDashboards: file name -> dashboard.
+    dashboards: Mapping[str, Mapping[str, Any]]
+
+
 ServiceT = TypeVar("ServiceT", bound=Service)
 
 
@@ -197,6 +249,9 @@ class Inventory:
     # Threshold values per kind at fleet level (kind defaults + settings.thresholds), before
     # domain and service overrides: what a rule uses for services that override nothing.
     fleet_thresholds: Mapping[str, Mapping[str, float]]
+    mixins: tuple[Mixin, ...] = ()
+    # Service level objectives of every service, sorted by service and name (monitoring/slo/).
+    slos: tuple[Slo, ...] = ()
 
     def placements(self) -> tuple[tuple[Account, str], ...]:
         """The (account, region) pairs services live in, sorted by account name and region."""

@@ -111,6 +111,15 @@ def domain_board_uid(settings: Settings, domain: str) -> str:
     return stable_uid(settings.organization, "domain", domain)
 
 
+def slo_board_uid(settings: Settings, slo_id: str) -> str:
+    """The error-budget board of one SLO (`<service>-<slo>`)."""
+    return stable_uid(settings.organization, "slo", slo_id)
+
+
+def slo_overview_uid(settings: Settings, domain: str) -> str:
+    return stable_uid(settings.organization, "slos", domain)
+
+
 def fleet_board_uid(settings: Settings) -> str:
     return stable_uid(settings.organization, "fleet")
 

@@ -9,7 +9,7 @@ mode="${1:-python}"
 debian_packages=(
   prometheus prometheus-alertmanager prometheus-node-exporter prometheus-mysqld-exporter
   prometheus-redis-exporter prometheus-postgres-exporter redis-server mariadb-server postgresql
-  hyperfine
+  hyperfine victoria-metrics
 )
 
 install_debian_packages() {
@@ -34,13 +34,17 @@ install_python() {
   if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
   fi
-  if ! cmp -s requirements.lock .venv/.requirements.lock; then
+  # pyproject.toml too: the `mac` console script is written from its [project.scripts].
+  if ! cat requirements.lock pyproject.toml | cmp -s - .venv/.requirements.lock; then
     echo "setup: installing pinned Python dependencies into .venv"
     .venv/bin/pip install -q --disable-pip-version-check -r requirements.lock 2>&1 | grep -v '^WARNING: Location' || true
     # compat mode is a plain path entry: no import-hook finder to load at every start of `mac`.
     .venv/bin/pip install -q --disable-pip-version-check --no-deps -e . --config-settings editable_mode=compat 2>&1 | grep -v '^WARNING: Location' || true
-    cp requirements.lock .venv/.requirements.lock
+    cat requirements.lock pyproject.toml > .venv/.requirements.lock
   fi
+  # Bytecode for our own packages, as pip writes it for installed ones: with PYTHONDONTWRITEBYTECODE
+  # set, every `mac` run would otherwise compile them from source (most of a small lint's time).
+  .venv/bin/python -m compileall -q cli monitoring dashboards >/dev/null
 }
 
 case "$mode" in

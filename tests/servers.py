@@ -58,6 +58,9 @@ TOOL_PACKAGES: dict[str, str] = {
     "pg_isready": "postgresql",
     "psql": "postgresql",
     "runuser": "util-linux",
+    "victoria-metrics": "victoria-metrics",
+    "vmalert": "victoria-metrics",
+    "prometheus-alertmanager": "prometheus-alertmanager",
 }
 _ALTERNATIVE_NAMES: dict[str, tuple[str, ...]] = {
     "mariadbd": ("mariadbd", "mysqld"),
@@ -148,6 +151,7 @@ class ManagedProcess:
     popen: subprocess.Popen[bytes]
     log_path: Path
     stop_signal: int = signal.SIGTERM
+    _asked: bool = field(default=False, init=False, repr=False)
 
     @property
     def pid(self) -> int:
@@ -164,16 +168,22 @@ class ManagedProcess:
         return "\n".join(text.splitlines()[-lines:])
 
     def stop(self, timeout_s: float = STOP_TIMEOUT_S) -> None:
+        self.ask_to_stop()
         if self.popen.poll() is not None:
             return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.popen.pid, self.stop_signal)
         try:
             self.popen.wait(timeout_s)
         except subprocess.TimeoutExpired:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.popen.pid, signal.SIGKILL)
             self.popen.wait(timeout_s)
+
+    def ask_to_stop(self) -> None:
+        """Its stop signal, once, without waiting: servers stopped together shut down in parallel."""
+        if self.popen.poll() is None and not self._asked:
+            self._asked = True
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.popen.pid, self.stop_signal)
 
 
 _PR_SET_PDEATHSIG = 1
@@ -417,6 +427,12 @@ def _api_data(url: str, timeout_s: float = 10.0) -> Any:
     return payload["data"]
 
 
+def _flat_rules(groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {**rule, "group": group["name"], "file": group["file"]} for group in groups for rule in group["rules"]
+    ]
+
+
 @dataclass(frozen=True)
 class PrometheusHandle:
     """A running Prometheus. Its first scrape comes about 5 s after start: Prometheus 2.42 applies
@@ -449,11 +465,7 @@ class PrometheusHandle:
 
     def rules(self) -> list[dict[str, Any]]:
         """Every rule of every group, each with its group's `group` name and `file` added."""
-        flat: list[dict[str, Any]] = []
-        for group in self._get("/api/v1/rules")["groups"]:
-            for rule in group["rules"]:
-                flat.append({**rule, "group": group["name"], "file": group["file"]})
-        return flat
+        return _flat_rules(self._get("/api/v1/rules")["groups"])
 
     def alerts(self) -> list[dict[str, Any]]:
         alerts: list[dict[str, Any]] = self._get("/api/v1/alerts")["alerts"]
@@ -486,6 +498,84 @@ class PrometheusFactory(Protocol):
     ) -> PrometheusHandle: ...
 
 
+@dataclass(frozen=True)
+class VictoriaMetricsHandle:
+    """Single-node VictoriaMetrics: Prometheus remote_write in at `write_url`, the query API at `url`.
+    A series new to it is searchable only up to 10 s after its first sample (1.79 refreshes its index
+    of the current hour's series on a 10 s tick)."""
+
+    host: str
+    port: int
+    address: str
+    pid: int
+    url: str
+    write_url: str
+    directory: Path
+    _process: ManagedProcess = field(repr=False, compare=False)
+
+    def query(self, promql: str) -> list[dict[str, Any]]:
+        """Instant query at the current time; nocache=1 so a just-written sample is not served stale."""
+        params = urllib.parse.urlencode({"query": promql, "nocache": "1"})
+        result: list[dict[str, Any]] = _api_data(f"{self.url}/api/v1/query?{params}")["result"]
+        return result
+
+    def wait_until(
+        self, predicate: Callable[[], T | None], timeout_s: float = 30.0, interval_s: float = 0.5
+    ) -> T:
+        return wait_for(predicate, "the condition on VictoriaMetrics", self._process, timeout_s, interval_s)
+
+
+@dataclass(frozen=True)
+class VmalertHandle:
+    """vmalert: rules evaluated against a datasource, alerts sent to notifiers."""
+
+    host: str
+    port: int
+    address: str
+    pid: int
+    url: str
+    directory: Path
+    _process: ManagedProcess = field(repr=False, compare=False)
+
+    def rules(self) -> list[dict[str, Any]]:
+        """Every rule of every group, each with its group's `group` name and `file` added."""
+        return _flat_rules(_api_data(f"{self.url}/api/v1/rules")["groups"])
+
+    def alerts(self) -> list[dict[str, Any]]:
+        # vmalert answers "alerts": null while none is active.
+        alerts: list[dict[str, Any]] = _api_data(f"{self.url}/api/v1/alerts")["alerts"] or []
+        return alerts
+
+    def wait_until(
+        self, predicate: Callable[[], T | None], timeout_s: float = 30.0, interval_s: float = 0.5
+    ) -> T:
+        return wait_for(predicate, "the condition on vmalert", self._process, timeout_s, interval_s)
+
+
+@dataclass(frozen=True)
+class AlertmanagerHandle:
+    host: str
+    port: int
+    address: str
+    pid: int
+    url: str
+    directory: Path
+    _process: ManagedProcess = field(repr=False, compare=False)
+
+    def alerts(self) -> list[dict[str, Any]]:
+        """The alerts it holds (API v2: a bare JSON list, each with labels, annotations and status)."""
+        status, body = http_get(f"{self.url}/api/v2/alerts")
+        if status != 200:
+            raise PrometheusAPIError(f"{self.url}/api/v2/alerts: HTTP {status}: {body[:300]}")
+        alerts: list[dict[str, Any]] = json.loads(body)
+        return alerts
+
+    def wait_until(
+        self, predicate: Callable[[], T | None], timeout_s: float = 30.0, interval_s: float = 0.5
+    ) -> T:
+        return wait_for(predicate, "the condition on Alertmanager", self._process, timeout_s, interval_s)
+
+
 # --------------------------------------------------------------------------- the pool
 
 _PORT_IN_USE = re.compile(r"address already in use", re.IGNORECASE)
@@ -501,6 +591,8 @@ class ServerPool:
 
     def stop_all(self) -> None:
         errors: list[str] = []
+        for process in self._processes:
+            process.ask_to_stop()
         while self._processes:
             process = self._processes.pop()
             try:
@@ -834,12 +926,7 @@ class ServerPool:
         directory = self._mkdtemp("prometheus")
         config_file = directory / "prometheus.yml"
         config_file.write_text(config_yaml)
-        for relative, text in (rule_files or {}).items():
-            target = (directory / relative).resolve()
-            if directory.resolve() not in target.parents:
-                raise ValueError(f"rule file {relative!r} must stay inside the config directory")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text)
+        _write_inside(directory, rule_files or {})
 
         def start(port: int) -> ManagedProcess:
             # Rule file paths in the config resolve against the config file's directory.
@@ -860,6 +947,82 @@ class ServerPool:
         return PrometheusHandle(
             LOOPBACK, port, address, process.pid, f"http://{address}", directory, config_file, process
         )
+
+    # ---- VictoriaMetrics, vmalert, Alertmanager
+
+    def start_victoria_metrics(self) -> VictoriaMetricsHandle:
+        binary = tool("victoria-metrics")
+        directory = self._mkdtemp("victoria_metrics")
+
+        def start(port: int) -> ManagedProcess:
+            argv = [
+                binary,
+                f"-httpListenAddr={LOOPBACK}:{port}",
+                f"-storageDataPath={directory / 'data'}",
+                # Queries at "now" see samples at once, not 30 s later (the default for lagging writers).
+                "-search.latencyOffset=0s",
+            ]
+            return spawn("victoria-metrics", argv, directory / "victoria-metrics.log")
+
+        port, process = self._start_on_free_port(
+            "victoria-metrics", start, self._http_ok(f"http://{LOOPBACK}:{{port}}/health")
+        )
+        url = f"http://{LOOPBACK}:{port}"
+        return VictoriaMetricsHandle(
+            LOOPBACK, port, f"{LOOPBACK}:{port}", process.pid, url, f"{url}/api/v1/write", directory, process
+        )
+
+    def start_vmalert(self, flags: Sequence[str], rule_files: Mapping[str, str]) -> VmalertHandle:
+        """vmalert with `flags` (-datasource.url, -notifier.url, -rule, ...) and its listen address.
+
+        Rule files are written relative to vmalert's directory, its working directory, so a relative
+        -rule=rules/*.rules.yml finds them."""
+        binary = tool("vmalert")
+        directory = self._mkdtemp("vmalert")
+        _write_inside(directory, rule_files)
+
+        def start(port: int) -> ManagedProcess:
+            argv = [binary, f"-httpListenAddr={LOOPBACK}:{port}", *flags]
+            return spawn("vmalert", argv, directory / "vmalert.log", cwd=directory)
+
+        port, process = self._start_on_free_port(
+            "vmalert", start, self._http_ok(f"http://{LOOPBACK}:{{port}}/health")
+        )
+        address = f"{LOOPBACK}:{port}"
+        return VmalertHandle(LOOPBACK, port, address, process.pid, f"http://{address}", directory, process)
+
+    def start_alertmanager(self, config_yaml: str) -> AlertmanagerHandle:
+        binary = tool("prometheus-alertmanager")
+        directory = self._mkdtemp("alertmanager")
+        config_file = directory / "alertmanager.yml"
+        config_file.write_text(config_yaml)
+
+        def start(port: int) -> ManagedProcess:
+            argv = [
+                binary,
+                f"--config.file={config_file}",
+                f"--storage.path={directory / 'data'}",
+                f"--web.listen-address={LOOPBACK}:{port}",
+                "--cluster.listen-address=",
+            ]
+            return spawn("alertmanager", argv, directory / "alertmanager.log")
+
+        port, process = self._start_on_free_port(
+            "alertmanager", start, self._http_ok(f"http://{LOOPBACK}:{{port}}/-/ready")
+        )
+        address = f"{LOOPBACK}:{port}"
+        return AlertmanagerHandle(
+            LOOPBACK, port, address, process.pid, f"http://{address}", directory, process
+        )
+
+
+def _write_inside(directory: Path, files: Mapping[str, str]) -> None:
+    for relative, text in files.items():
+        target = (directory / relative).resolve()
+        if directory.resolve() not in target.parents:
+            raise ValueError(f"file {relative!r} must stay inside {directory}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
 
 
 # Collector flags of mysqld_exporter 0.14 used by the fixture and the catalog: its default set, spelled

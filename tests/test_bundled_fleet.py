@@ -51,6 +51,12 @@ def test_bundled_fleet_matches_the_report(bundled: Inventory) -> None:
     assert bundled.log_retention is not None
     slow_query = next(r for r in bundled.log_retention.rules if r.pattern == "/aws/rds/instance/*/slowquery")
     assert slow_query.count == 51
+    # Objectives on the report's business-critical paths: the sales domain's order and payment DBs.
+    assert [(s.service, s.name, s.objective, s.period_days, s.source) for s in bundled.slos] == [
+        ("aws-luckyus-salesorder-rw", "availability", 99.5, 30, "inventory"),
+        ("aws-luckyus-salespayment-rw", "availability", 99.5, 28, "inventory"),
+        ("aws-luckyus-salespayment-rw", "connections", 99.9, 28, "openslo"),
+    ]
     # The target that was down because of a trailing space in its hostname.
     iopenlinkeradmin = next(s for s in bundled.services if s.name == "luckyus-iopenlinkeradmin")
     assert isinstance(iopenlinkeradmin, RedisService)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import shutil
 import socket
 import subprocess
 import sys
@@ -117,21 +118,44 @@ def _rewrite(path: Path, case: Case, actual: dict[str, str]) -> None:
     path.write_text(head + "".join(f"-- {name} --\n{body}" for name, body in sections.items()), "utf-8")
 
 
+@dataclass
+class SetUpFolders:
+    """The folder each distinct setup (input files, env and setup commands) left, made once per
+    module and copied into each case using it: several cases check commands on one `mac generate`."""
+
+    root: Path
+    made: dict[tuple[object, ...], Path] = field(default_factory=dict)
+
+    def copy_into(self, case: Case, env: dict[str, str], cwd: Path) -> None:
+        key = (tuple(sorted(case.files.items())), tuple(sorted(case.env.items())), tuple(case.commands[:-1]))
+        if key not in self.made:
+            folder = self.root / str(len(self.made))
+            folder.mkdir()
+            for name, content in case.files.items():
+                (folder / name).parent.mkdir(parents=True, exist_ok=True)
+                (folder / name).write_text(content, "utf-8")
+            for setup in case.commands[:-1]:
+                done = _run(setup, folder, env)
+                assert done.returncode == 0, f"setup `mac {setup}` failed:\n{done.stdout}{done.stderr}"
+            self.made[key] = folder
+        shutil.copytree(self.made[key], cwd, symlinks=True, dirs_exist_ok=True)
+
+
+@pytest.fixture(scope="module")
+def set_up_folders(tmp_path_factory: pytest.TempPathFactory) -> SetUpFolders:
+    return SetUpFolders(tmp_path_factory.mktemp("scenario-setups"))
+
+
 @pytest.mark.parametrize("path", sorted(CASES.glob("*.txt")), ids=lambda p: p.stem)
-def test_scenario(path: Path, tmp_path: Path) -> None:
+def test_scenario(path: Path, tmp_path: Path, set_up_folders: SetUpFolders) -> None:
     case = parse(path.read_text("utf-8"))
-    for name, content in case.files.items():
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(content, "utf-8")
     env = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith(("AWS_", "GITHUB_")) and key not in ("UPDATE_GOLDEN", "NO_COLOR")
     }
     env.update({"COLUMNS": "100", **case.env})
-    for setup in case.commands[:-1]:
-        done = _run(setup, tmp_path, env)
-        assert done.returncode == 0, f"setup `mac {setup}` failed:\n{done.stdout}{done.stderr}"
+    set_up_folders.copy_into(case, env, tmp_path)
     result = _run(case.commands[-1], tmp_path, env)
     actual = {"stdout": result.stdout, "stderr": result.stderr}
     if update_golden():

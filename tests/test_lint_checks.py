@@ -56,6 +56,10 @@ CASES: dict[str, tuple[str, str]] = {
         alert('absent(redis_up{job="redis", team="t", domain="d"})'),
     ),
     "promql/never-matches": (alert('redis_up{job="redis"} == NaN'), GOOD),
+    "placement/fleet-rule-on-shard": (
+        "# mac-lint file/placement shard\n" + alert('absent(redis_up{job="redis", team="t", domain="d"})'),
+        "# mac-lint file/placement shard\n" + GOOD,
+    ),
     "template/aggregated-label": (
         alert(
             'sum by (service, domain, team) (redis_up{job="redis"}) == 0',

@@ -121,6 +121,8 @@ def test_path_disable_globs_are_relative_to_the_config(
         ("required_labels: team\n", (1, 18), "required_labels must be a list of strings"),
         ("runbook_annotation: [a]\n", (1, 21), "runbook_annotation must be a non-empty string"),
         ("profile: [\n", (2, 1), "the lint config is not YAML"),
+        ("scrape_interval: fast\n", (1, 18), "scrape_interval 'fast' is not a positive duration"),
+        ("scrape_interval: 0s\n", (1, 18), "scrape_interval '0s' is not a positive duration"),
     ],
 )
 def test_bad_config_names_file_line_col(
@@ -175,6 +177,69 @@ def test_bad_pyproject_names_file_line_col(
     [problem] = raised.value.problems
     assert (problem.line, problem.col) == where
     assert message in problem.message
+
+
+RATE_RULES = """\
+groups:
+  - name: g
+    rules:
+      - record: job:requests:rate2m
+        expr: sum by (job) (rate(requests_total[2m]))
+"""
+
+
+@pytest.mark.parametrize(
+    ("config", "flagged"),
+    [("{}", False), ("scrape_interval: 1m\n", False), ("scrape_interval: 90s\n", True)],
+)
+def test_scrape_interval_sets_the_rate_window_floor(tmp_path: Path, config: str, flagged: bool) -> None:
+    path = tmp_path / ".mac-lint.yaml"
+    path.write_text(config, encoding="utf-8")
+    settings = load_config(path, "correctness")
+    found = [
+        f
+        for f in lint_texts([("rules.yml", RATE_RULES)], settings=settings)
+        if f.check == "promql/rate-window"
+    ]
+    assert bool(found) == flagged
+    if flagged:
+        assert "(1m30s each)" in found[0].message and "[3m]" in found[0].hint
+
+
+def test_pyproject_scrape_interval(tmp_path: Path) -> None:
+    path = tmp_path / "pyproject.toml"
+    path.write_text(PYPROJECT + 'scrape_interval = "15s"\n', encoding="utf-8")
+    assert load_config(path, "correctness").scrape_interval_s == 15
+
+
+@pytest.mark.parametrize(
+    ("prometheus_yml", "flagged"),
+    [
+        ("prometheus/prometheus.yml", True),
+        ("prometheus/shard-0/prometheus.yml", True),
+        ("elsewhere/prometheus.yml", False),
+    ],
+)
+def test_generated_rules_are_linted_at_the_generated_scrape_interval(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prometheus_yml: str, flagged: bool
+) -> None:
+    out = tmp_path / "out"
+    (out / "prometheus" / "rules").mkdir(parents=True)
+    (out / "prometheus" / "rules" / "team.rules.yml").write_text(RATE_RULES, encoding="utf-8")
+    config = out / prometheus_yml
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(
+        "# header\nglobal:\n  scrape_interval: 2m\n  evaluation_interval: 1m\nscrape_configs: []\n",
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["lint", "--out", str(out), "--format", "json"])
+    found = [f for f in json.loads(result.output) if f["check"] == "promql/rate-window"]
+    assert [f["message"].split(": ")[0] for f in found] == (
+        ["rate() over [2m] of requests_total spans less than two scrape intervals (2m each)"]
+        if flagged
+        else []
+    )
 
 
 def test_config_found_upward_to_the_git_root(tmp_path: Path) -> None:

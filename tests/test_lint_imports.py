@@ -19,6 +19,7 @@ NOT_FOR_LINT = (
     "botocore",
     "ruamel",
     "monitoring.inventory",
+    "monitoring.generate",
 )
 
 
@@ -50,6 +51,14 @@ def test_linting_rule_files_imports_no_generation_or_validation_library() -> Non
     assert code in (0, 1)
     assert "monitoring.lint.runner" in modules and "promql_parser" in modules  # the lint did run
     assert _forbidden(modules) == []
+
+
+def test_linting_rule_files_starts_without_click_or_the_kinds() -> None:
+    """The CLI and the kinds' modules cost more than the lint of a small file (cli/entry.py)."""
+    code, modules = imported_modules("lint", "--format", "json", "tests/fixtures/lint-corpus/valid")
+    assert code in (0, 1)
+    assert "monitoring.lint.runner" in modules
+    assert sorted(m for m in modules if m.split(".")[0] == "click" or m.startswith("monitoring.kinds")) == []
 
 
 def test_a_finding_is_reported_on_the_same_lean_path(tmp_path: Path) -> None:

@@ -13,10 +13,10 @@ from click.testing import CliRunner
 from cli.main import cli
 from tests.servers import NodeExporter, PrometheusHandle, ServerPool, free_port
 
-SCRAPE_INTERVAL = "5s"
-SERVER_RULES = """groups:
+SCRAPE_INTERVAL = "2s"
+SERVER_RULES = f"""groups:
   - name: server
-    interval: 5s
+    interval: {SCRAPE_INTERVAL}
     rules:
       - record: instance:node_load1:max
         expr: max by (instance) (node_load1)
@@ -117,11 +117,42 @@ def test_matchers_that_match_only_apart(fleet: Fleet, tmp_path: Path) -> None:
 
 
 def test_rate_window_shorter_than_twice_the_scrape_interval(fleet: Fleet, tmp_path: Path) -> None:
-    [finding] = online(fleet, tmp_path, rules("rate(node_cpu_seconds_total[8s]) > 0"))
+    [finding] = online(fleet, tmp_path, rules("rate(node_cpu_seconds_total[3s]) > 0"))
     assert finding["check"] == "online/rate-window"
-    assert 'scrape interval of job "node" (5s)' in finding["message"]
-    assert finding["hint"].endswith("[20s]")
-    assert online(fleet, tmp_path, rules("rate(node_cpu_seconds_total[10s]) > 0")) == []
+    assert 'scrape interval of job "node" (2s)' in finding["message"]
+    assert finding["hint"].endswith("[8s]")
+    assert online(fleet, tmp_path, rules("rate(node_cpu_seconds_total[4s]) > 0")) == []
+
+
+def window_checks(fleet: Fleet, tmp_path: Path, expr: str, *flags: str) -> list[str]:
+    path = tmp_path / "team.yml"
+    path.write_text(rules(expr))
+    result = CliRunner().invoke(
+        cli, ["lint", "--format", "json", "--prometheus", fleet.prometheus.url, *flags, str(path)]
+    )
+    assert result.exit_code in (0, 1), result.output
+    return [f["check"] for f in json.loads(result.output) if f["check"].endswith("/rate-window")]
+
+
+@pytest.mark.parametrize(
+    ("expr", "flags", "checks"),
+    [
+        # The offline check alone (60 s by default) would flag both windows of the 2 s job.
+        ("rate(node_cpu_seconds_total[10s]) > 0", (), []),
+        ("rate(node_cpu_seconds_total[3s]) > 0", (), ["online/rate-window"]),
+        # No series, so no job and no interval known on the server: the configured one judges it.
+        ("rate(node_never_exported_total[1m]) > 0", (), ["promql/rate-window"]),
+        (
+            "rate(node_cpu_seconds_total[10s]) > 0",
+            ("--disable", "online/rate-window"),
+            ["promql/rate-window"],
+        ),
+    ],
+)
+def test_windows_judged_online_are_not_judged_offline(
+    fleet: Fleet, tmp_path: Path, expr: str, flags: tuple[str, ...], checks: list[str]
+) -> None:
+    assert window_checks(fleet, tmp_path, expr, *flags) == checks
 
 
 def test_recording_rule_nobody_records(fleet: Fleet, tmp_path: Path) -> None:

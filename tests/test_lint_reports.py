@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 from importlib.resources import files
+from pathlib import Path
 from xml.etree import ElementTree
 
 import jsonschema
 import pytest
+from click.testing import CliRunner
 
+from cli.main import cli
 from cli.reporters import REPORTERS, Report
 from monitoring.check_registry import Scope
 from monitoring.problems import Location, Problem
@@ -76,3 +79,15 @@ def test_checkstyle_without_problems_is_an_empty_report() -> None:
     assert text.startswith('<?xml version="1.0" encoding="UTF-8"?>')
     root = ElementTree.fromstring(text)
     assert (root.tag, list(root)) == ("checkstyle", [])
+
+
+def test_mac_lint_sarif_on_the_invalid_corpus_is_valid_against_the_official_schema() -> None:
+    """End to end: every finding the invalid corpus provokes, as `mac lint --format sarif` prints it."""
+    corpus = Path(__file__).parent / "fixtures" / "lint-corpus" / "invalid"
+    result = CliRunner().invoke(cli, ["lint", "--profile", "house", "--format", "sarif", str(corpus)])
+    assert result.exit_code == 1, result.output
+    log = json.loads(result.output)
+    jsonschema.Draft4Validator(official_sarif_schema()).validate(log)
+    results = log["runs"][0]["results"]
+    assert len({r["ruleId"] for r in results}) >= 5
+    assert len({r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results}) >= 15

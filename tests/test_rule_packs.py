@@ -3,6 +3,7 @@ validate time (exit 2), and findings on generated rules point back at the pack l
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -201,3 +202,19 @@ def test_a_lint_finding_on_a_generated_rule_points_at_the_pack_line() -> None:
     for finding in findings:
         assert finding.file.endswith("rules/redis.yaml") and finding.line == expr_line, finding
         assert "generated as prometheus/rules/redis.rules.yml:" in finding.hint
+
+
+def test_generated_rules_are_linted_at_the_inventorys_scrape_interval() -> None:
+    inventory = load_inventory(REPO / "inventory")
+    settings = inventory.settings
+    slow = dataclasses.replace(
+        inventory,
+        settings=dataclasses.replace(
+            settings, prometheus=dataclasses.replace(settings.prometheus, scrape_interval_seconds=300)
+        ),
+    )
+    [artifact] = [a for a in rule_files(slow) if a.path == "prometheus/rules/redis.rules.yml"]
+    assert artifact.scrape_interval_s == 300
+    findings = check_rule_artifact(artifact)
+    assert findings and {f.check for f in findings} == {"promql/rate-window"}
+    assert all(f.file.endswith("rules/redis.yaml") and "(5m each)" in f.message for f in findings)

@@ -43,7 +43,10 @@ def test_generated_rules_match_the_committed_goldens(inventory: Inventory) -> No
     artifacts = rule_files(inventory)
     assert {a.path for a in artifacts} == {
         f"prometheus/{folder}/{kind}.{suffix}.yml"
-        for kind in set(inventory.kinds_present()) & set(available_packs())
+        for kind in {
+            *(set(inventory.kinds_present()) & set(available_packs())),
+            *(f"slo-{s.id}" for s in inventory.slos),
+        }
         for folder, suffix in (("rules", "rules"), ("tests", "test"))
     }
     assert_generated(artifacts)

@@ -44,6 +44,19 @@ class CloudWatchClients:
 ROLE_SESSION_NAME = "mac-cloudwatch"
 
 
+def role_session(sts: Any, role_arn: str, backoff: Backoff, session_name: str = ROLE_SESSION_NAME) -> Any:
+    """A boto3 session on the temporary credentials of `role_arn`, assumed through `sts`."""
+    import boto3
+
+    answer = backoff.call(sts.assume_role, RoleArn=role_arn, RoleSessionName=session_name)
+    credentials = answer["Credentials"]
+    return boto3.session.Session(
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+    )
+
+
 def connect(
     region: str,
     endpoint_url: str | None = None,
@@ -71,15 +84,7 @@ def connect(
     clients = CloudWatchClients(None, None, None, region, endpoint_url, placement=placement)
     if role_arn:
         sts = clients.counted(new_client("sts"))
-        answer = (backoff or Backoff()).call(
-            sts.assume_role, RoleArn=role_arn, RoleSessionName=ROLE_SESSION_NAME
-        )
-        credentials = answer["Credentials"]
-        session = boto3.session.Session(
-            aws_access_key_id=credentials["AccessKeyId"],
-            aws_secret_access_key=credentials["SecretAccessKey"],
-            aws_session_token=credentials["SessionToken"],
-        )
+        session = role_session(sts, role_arn, backoff or Backoff())
     clients.cloudwatch = clients.counted(new_client("cloudwatch"))
     clients.logs = clients.counted(new_client("logs"))
     clients.tagging = clients.counted(new_client("resourcegroupstaggingapi"))

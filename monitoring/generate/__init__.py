@@ -21,6 +21,7 @@ GENERATORS: dict[str, str] = {
     "rules": "monitoring.generate.rules:rule_files",
     "cloudwatch": "monitoring.generate.cloudwatch:cloudwatch_config",
     "grafana": "monitoring.generate.grafana:grafana_config",
+    "kubernetes": "monitoring.generate.operator:operator_resources",
 }
 
 

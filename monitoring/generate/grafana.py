@@ -14,6 +14,7 @@ from grafanalib.core import Dashboard
 
 from dashboards import build_boards, folder_title
 from monitoring.artifacts import Artifact
+from monitoring.generate.mixins import folder_titles, mixin_dashboards
 from monitoring.model import Datasource, Inventory
 from monitoring.naming import folder_uid
 
@@ -140,13 +141,14 @@ def datasources_provisioning(inventory: Inventory) -> dict[str, Any]:
 
 
 def dashboard_providers(inventory: Inventory, folders: list[str]) -> dict[str, Any]:
+    mixin_titles = folder_titles(inventory)
     return {
         "apiVersion": 1,
         "providers": [
             {
                 "name": folder,
                 "orgId": 1,
-                "folder": folder_title(inventory, folder),
+                "folder": mixin_titles.get(folder) or folder_title(inventory, folder),
                 "folderUid": folder_uid(inventory.settings, folder),
                 "type": "file",
                 "disableDeletion": True,
@@ -172,7 +174,8 @@ def grafana_config(inventory: Inventory) -> list[Artifact]:
         )
         for board in boards
     ]
-    folders = sorted({board.folder for board in boards})
+    artifacts += mixin_dashboards(inventory)
+    folders = sorted({board.folder for board in boards} | set(folder_titles(inventory)))
     artifacts.append(Artifact(DATASOURCES_FILE, datasources_provisioning(inventory), "yaml"))
     artifacts.append(Artifact(PROVIDERS_FILE, dashboard_providers(inventory, folders), "yaml"))
     return artifacts

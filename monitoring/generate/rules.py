@@ -16,7 +16,10 @@ from typing import Any
 
 from monitoring.alert_templates import expand
 from monitoring.artifacts import Artifact
+from monitoring.generate.global_rules import split_rule_files
+from monitoring.generate.mixins import mixin_rule_files
 from monitoring.generate.passthrough import passthrough_rule_files
+from monitoring.generate.slo import slo_rule_files
 from monitoring.kinds import KINDS, board_selection, kind_board
 from monitoring.model import Domain, Inventory, Override, Service, Settings
 from monitoring.naming import board_url, runbook_url, target_labels
@@ -56,7 +59,18 @@ def rule_files(inventory: Inventory) -> list[Artifact]:
         rules, tests = render_kind(load_pack(kind), inventory)
         artifacts.append(Artifact(f"{RULES_DIR}/{kind}.rules.yml", rules, "yaml"))
         artifacts.append(Artifact(f"{TESTS_DIR}/{kind}.test.yml", tests, "yaml"))
-    return artifacts + passthrough_rule_files(inventory)
+    artifacts += slo_rule_files(inventory)
+    found = (
+        split_rule_files(artifacts, inventory)
+        + passthrough_rule_files(inventory)
+        + mixin_rule_files(inventory)
+    )
+    # Every rule file is linted at the interval its series are scraped at (promql/rate-window).
+    interval = inventory.settings.prometheus.scrape_interval_seconds
+    return [
+        dataclasses.replace(a, scrape_interval_s=interval) if a.path.startswith(f"{RULES_DIR}/") else a
+        for a in found
+    ]
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,9 @@ from typing import Any
 
 from monitoring.aws.retention import retention_rule_problems
 from monitoring.inventory.loader import Document, load_documents, walk_items
+from monitoring.inventory.mixins import load_mixins
 from monitoring.inventory.passthrough import check_collisions, passthrough, shape_problems, split_passthrough
+from monitoring.inventory.topology import global_store, with_global_store
 from monitoring.inventory.validate import schema_problems, semantic_problems
 from monitoring.kinds import KINDS
 from monitoring.model import (
@@ -22,6 +24,7 @@ from monitoring.model import (
     LogRetention,
     Override,
     Passthrough,
+    PrometheusOperatorSettings,
     PrometheusSettings,
     Receiver,
     RetentionRule,
@@ -33,19 +36,30 @@ from monitoring.naming import stable_uid
 from monitoring.problems import InputError
 from monitoring.rule_packs import pack_problems
 from monitoring.secrets import refuse_secrets
+from monitoring.slo.build import attach_slos
+from monitoring.slo.model import Slo
+from monitoring.slo.spec import read_slos, split_openslo
 
 
 def load_inventory(root: Path) -> Inventory:
     """Load, validate and model the inventory under root; InputError lists every problem."""
     documents, files, problems = split_passthrough(root, load_documents(root))
+    documents, openslo = split_openslo(documents)
     problems += [p for doc in documents for p in schema_problems(doc)]
+    slos: list[Slo] = []
     if not problems:
         problems = semantic_problems(documents) + retention_rule_problems(documents) + shape_problems(files)
+        slos, slo_problems = read_slos(documents, openslo)
+        problems += slo_problems
     # The rule packs are checked with the inventory: a typo in one is bad input too.
-    problems = refuse_secrets(documents + files.documents(), problems) + pack_problems()
+    problems = refuse_secrets(documents + openslo + files.documents(), problems) + pack_problems()
     if problems:
         raise InputError(problems)
-    inventory = build_inventory(documents, passthrough(files))
+    mixins, problems = load_mixins(root, documents)
+    if problems:
+        raise InputError(problems)
+    inventory = dataclasses.replace(build_inventory(documents, passthrough(files)), mixins=mixins)
+    inventory = dataclasses.replace(inventory, slos=attach_slos(slos, inventory))
     check_collisions(files, inventory)
     return inventory
 
@@ -117,6 +131,8 @@ def _settings(raw: Mapping[str, Any]) -> Settings:
                 if "address" in exporter
             },
             basic_auth_password_file=prom.get("basic_auth_password_file", ""),
+            cluster=prom.get("cluster", f"{raw['organization']}-{raw['environment']}"),
+            global_store=global_store(prom["global_store"]) if "global_store" in prom else None,
         ),
         alertmanager=AlertmanagerSettings(
             default_receiver=am.get("default_receiver", am_defaults.default_receiver),
@@ -125,6 +141,17 @@ def _settings(raw: Mapping[str, Any]) -> Settings:
             group_wait_seconds=am.get("group_wait_seconds", am_defaults.group_wait_seconds),
             repeat_interval_hours=am.get("repeat_interval_hours", am_defaults.repeat_interval_hours),
         ),
+        prometheus_operator=_prometheus_operator(raw.get("prometheus_operator", {})),
+    )
+
+
+def _prometheus_operator(raw: Mapping[str, Any]) -> PrometheusOperatorSettings:
+    defaults = PrometheusOperatorSettings()
+    return PrometheusOperatorSettings(
+        enabled=raw.get("enabled", defaults.enabled),
+        namespace=raw.get("namespace", defaults.namespace),
+        labels=dict(sorted(raw.get("labels", {}).items())),
+        secret=raw.get("secret", defaults.secret),
     )
 
 
@@ -234,7 +261,9 @@ def build_inventory(documents: list[Document], extra: Passthrough) -> Inventory:
     )
     return Inventory(
         settings=dataclasses.replace(
-            settings, datasources=_datasources(settings, services), passthrough=extra
+            settings,
+            datasources=with_global_store(settings, _datasources(settings, services)),
+            passthrough=extra,
         ),
         domains=tuple(sorted(domains.values(), key=lambda d: d.name)),
         services=tuple(sorted(services, key=lambda s: (s.kind, s.name))),

@@ -49,6 +49,7 @@ _COMMON_FIELDS: dict[str, Any] = {
     "alerts": {"$ref": "#/$defs/alert_overrides"},
     "alarms": {"$ref": "#/$defs/alarm_overrides"},
     "maintenance": {"$ref": "#/$defs/maintenance_windows"},
+    "slos": {"$ref": "#/$defs/slos"},
 }
 
 

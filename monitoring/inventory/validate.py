@@ -19,8 +19,10 @@ from monitoring.inventory.loader import (
     walk_items,
 )
 from monitoring.inventory.maintenance import maintenance_problems
+from monitoring.inventory.operator_settings import operator_secret_problems
 from monitoring.inventory.overrides import override_problems
 from monitoring.inventory.schema import inventory_schema
+from monitoring.inventory.topology import topology_problems
 from monitoring.model import Settings
 from monitoring.naming import (
     EXPORTER_PLACEHOLDERS,
@@ -303,7 +305,9 @@ def semantic_problems(documents: list[Document]) -> list[Problem]:
     ]
     problems += _template_problems(documents)
     problems += _placement_problems(documents)
+    problems += topology_problems(documents)
     problems += _email_without_smtp(documents)
+    problems += operator_secret_problems(documents)
     problems += override_problems(documents)
     problems += maintenance_problems(documents)
     receivers = _receivers(documents)

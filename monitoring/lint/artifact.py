@@ -10,7 +10,10 @@ import dataclasses
 from pathlib import PurePosixPath
 
 from monitoring.artifacts import Artifact
+from monitoring.generate.mixins import RULES_PREFIX as MIXIN_RULES_PREFIX
 from monitoring.generate.passthrough import HEADER_LINES
+from monitoring.lint.config import LintSettings
+from monitoring.lint.mixin import check_mixin_rules
 from monitoring.lint.model import Rule, last_line, parse_rule_file
 from monitoring.lint.runner import lint_texts
 from monitoring.problems import Location, Problem
@@ -18,8 +21,12 @@ from monitoring.rule_packs import available_packs, load_pack
 
 
 def check_rule_artifact(artifact: Artifact) -> list[Problem]:
+    if PurePosixPath(artifact.path).name.startswith(MIXIN_RULES_PREFIX):
+        return check_mixin_rules(artifact)
     text = artifact.render().decode("utf-8")
-    findings = lint_texts([(artifact.path, text)])
+    interval = artifact.scrape_interval_s
+    settings = LintSettings() if interval is None else LintSettings(scrape_interval_s=interval)
+    findings = lint_texts([(artifact.path, text)], settings=settings)
     if artifact.source:
         return [_at_source_line(finding, artifact) for finding in findings]
     kind = PurePosixPath(artifact.path).name.split(".")[0]

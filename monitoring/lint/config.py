@@ -7,7 +7,6 @@ unknown check id is an InputError naming file:line:col.
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 import os
 import re
@@ -19,7 +18,7 @@ from typing import Literal, cast
 import yaml
 
 from monitoring.lint.checks.base import Check, Profile
-from monitoring.lint.policy import KEYS, HousePolicy, JobCatalogs
+from monitoring.lint.policy import DEFAULT_SCRAPE_INTERVAL_S, KEYS, HousePolicy, JobCatalogs, duration_s
 from monitoring.problems import SEVERITIES, InputError, Location, Problem, Severity
 
 LintProfile = Literal["correctness", "house"]
@@ -51,6 +50,7 @@ class LintSettings:
     path_disable: tuple[tuple[str, frozenset[str]], ...] = ()
     job_catalogs: tuple[JobCatalog, ...] = ()
     policy: HousePolicy = field(default_factory=HousePolicy)
+    scrape_interval_s: float = DEFAULT_SCRAPE_INTERVAL_S
     root: Path = Path()
 
     def runs(self, check: Check) -> bool:
@@ -96,12 +96,25 @@ def find_config(start: Path) -> Path | None:
         folder = folder.parent
 
 
+# Text without any of these holds no [tool.mac...] table: `tool.mac` (headers and dotted keys, quoted
+# or spaced), a bare [tool] table, or an inline `tool = {`. Most pyproject.toml files are not parsed.
+_MAY_HOLD_MAC_TABLE = re.compile(
+    r"""tool["']?\s*\.\s*["']?mac\b|^\s*\[\s*["']?tool["']?\s*\]|\btool["']?\s*=\s*\{""", re.MULTILINE
+)
+
+
 def _has_lint_table(pyproject: Path) -> bool:
+    try:
+        text = pyproject.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    if _MAY_HOLD_MAC_TABLE.search(text) is None:
+        return False
     import tomllib
 
     try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
         return False
     return isinstance(data.get("tool", {}).get("mac", {}).get("lint"), dict)
 
@@ -209,6 +222,8 @@ class _Reader:
             return entries
         for key in entries:
             if key not in known:
+                import difflib
+
                 close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
                 hint = f"did you mean {close[0]}?" if close else f"known keys: {', '.join(known)}"
                 self.fail(value.keys[key], f"unknown key {key!r} in {what}", hint)
@@ -244,6 +259,8 @@ class _Reader:
         return ids & LINT_IDS
 
     def _unknown_check(self, at: Location, check: str, known: frozenset[str]) -> None:
+        import difflib
+
         close = difflib.get_close_matches(check, sorted(known), n=1, cutoff=0.5)
         hint = f"did you mean {close[0]}? " if close else ""
         self.fail(at, f"unknown check id {check!r}", f"{hint}`mac lint --list-checks` shows the ids")
@@ -265,6 +282,7 @@ class _Reader:
             "required_labels": lambda v: frozenset(self.strings(v, "required_labels")),
             "severities": lambda v: tuple(self.strings(v, "severities")),
             "runbook_annotation": lambda v: self.string(v, "runbook_annotation"),
+            "scrape_interval": self._scrape_interval,
         }
         values = {key: read[key](value) for key, value in top.items()}
         if self.problems:
@@ -281,8 +299,16 @@ class _Reader:
                 cast(tuple[str, ...], values.get("severities", policy.severities)),
                 cast(str, values.get("runbook_annotation") or policy.runbook_annotation),
             ),
+            scrape_interval_s=cast(float, values.get("scrape_interval") or DEFAULT_SCRAPE_INTERVAL_S),
             root=folder,
         )
+
+    def _scrape_interval(self, value: _Value) -> float | None:
+        text = self.string(value, "scrape_interval")
+        seconds = duration_s(text) if text is not None else None
+        if text is not None and not seconds:
+            self.fail(value.at, f"scrape_interval {text!r} is not a positive duration", "e.g. 30s or 1m")
+        return seconds
 
     def _severities(self, value: _Value, known: frozenset[str]) -> dict[str, Severity]:
         overrides: dict[str, Severity] = {}

@@ -52,9 +52,9 @@ def merged_catalog(catalogs: tuple[str, ...]) -> Mapping[str, CatalogEntry]:
 
 def job_catalogs() -> dict[str, tuple[str, ...]]:
     """The scrape jobs of our kinds, each reading its kind's catalogs."""
-    from monitoring.kinds import KINDS
+    from monitoring.lint.job_catalogs import JOB_CATALOGS
 
-    return {job: kind.catalogs for kind in KINDS.values() for job in kind.jobs}
+    return dict(JOB_CATALOGS)
 
 
 def all_catalogs(extra: Iterable[str] = ()) -> Mapping[str, CatalogEntry]:

@@ -24,10 +24,12 @@ from typing import Any
 
 import promql_parser
 
+from monitoring.lint.checks.rate_window import RateWindow, window_position
 from monitoring.lint.checks.unused_disable import UnusedDisable
 from monitoring.lint.config import LintSettings
-from monitoring.lint.model import Rule, RuleFile, parse_rule_file
+from monitoring.lint.model import Rule, RuleFile
 from monitoring.lint.online_checks import ONLINE_CHECKS
+from monitoring.lint.policy import duration_s
 from monitoring.lint.promql import Matcher, Selector, children, expr_position, name_offset, parsed, selector
 from monitoring.lint.suggest import closest_name
 from monitoring.problems import Location, Problem, Severity
@@ -42,8 +44,6 @@ RANGE_FUNCTIONS = frozenset({"rate", "irate", "increase", "delta", "idelta", "de
 ABSENCE_FUNCTIONS = frozenset({"absent", "absent_over_time"})
 _POST_PATHS = frozenset({"/api/v1/query", "/api/v1/series", "/api/v1/labels"})
 _PLAIN_LABEL = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
-_DURATION_PART = re.compile(r"(\d+)(ms|y|w|d|h|m|s)")
-_UNIT_S = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "y": 365 * 86400}
 
 _SEVERITY: dict[str, Severity] = {check: severity for check, _summary, severity in ONLINE_CHECKS}
 
@@ -99,13 +99,6 @@ class PrometheusClient:
             raise PrometheusError(f"{self.url}: unexpected answer to {query[:80]}")
         result: list[dict[str, Any]] = data["result"]
         return result
-
-
-def duration_s(text: str) -> float | None:
-    parts = _DURATION_PART.findall(text)
-    if not parts or "".join(n + u for n, u in parts) != text:
-        return None
-    return sum(int(number) * _UNIT_S[unit] for number, unit in parts)
 
 
 def _duration_text(seconds: float) -> str:
@@ -171,6 +164,8 @@ class _Online:
         self.findings: set[Problem] = set()
         self.flagged: set[int] = set()  # id() of the uses with a finding, disabled or not
         self.known_names: frozenset[str] | None = None
+        # Where the offline promql/rate-window reports the windows judged here by their job's interval.
+        self.judged_windows: set[Location] = set()
         self.shown_values: dict[tuple[str, str, str], str] = {}
 
     def report(self, use: _Use, check: str, message: str, hint: str, at: str | None = None) -> None:
@@ -387,6 +382,9 @@ class _Online:
             if not known:
                 continue
             interval, job = max(known)
+            if "online/rate-window" not in self.disabled:
+                where = window_position(use.rule, use.file, use.selector.name)
+                self.judged_windows.add(Location(use.file.path, where.line, where.col))
             if use.window_s < 2 * interval:
                 window = _duration_text(use.window_s)
                 self.report(
@@ -420,21 +418,27 @@ def _matches(pattern: str, value: str) -> bool:
 
 
 def online_findings(
-    sources: Sequence[tuple[str, str]],
+    files: Sequence[RuleFile],
+    offline: Sequence[Problem],
     url: str,
     timeout_s: float,
     disabled: Iterable[str] = (),
     settings: LintSettings | None = None,
 ) -> list[Problem]:
-    """Findings of the online checks for (path, text) pairs, with the config's disables and
-    severities and the disable comments applied; PrometheusError when the server fails."""
+    """The offline findings of the files (as linted) and those of the online checks, with the config's
+    disables and severities and the disable comments applied; PrometheusError when the server fails.
+
+    A window online/rate-window judged by the server's scrape interval of its job is not also judged
+    by promql/rate-window's configured one: the two would disagree."""
     settings = settings or LintSettings()
-    files = [parse_rule_file(text, path) for path, text in sources]
-    found = _Online(PrometheusClient(url, timeout_s), files, frozenset(disabled) | settings.disable).run()
+    online = _Online(PrometheusClient(url, timeout_s), files, frozenset(disabled) | settings.disable)
+    found = online.run()
     comments = UnusedDisable()
     kept: list[Problem] = []
     for file in files:
         path_off = settings.disabled_for(file.path)
         here = [f for f in found if f.file == file.path and f.check not in path_off]
         kept += comments.apply(file, here, frozenset())
-    return sorted(settings.reported(finding) for finding in kept)
+    judged = {w for w in online.judged_windows if "online/rate-window" not in settings.disabled_for(w.file)}
+    still = [f for f in offline if not (f.check == RateWindow.id and f.location in judged)]
+    return sorted(still + [settings.reported(finding) for finding in kept])

@@ -18,7 +18,23 @@ KEYS: dict[str, str] = {
     "required_labels": "labels alerts must keep for routing (rule/labels); default team, domain, service",
     "severities": "values the severity label may take (rule/labels); default critical, warning, info",
     "runbook_annotation": "the annotation that links the runbook (rule/annotations); default runbook_url",
+    "scrape_interval": "the scrape interval of the Prometheus the rules run on, e.g. 30s "
+    "(promql/rate-window); default 60s, and for the generated rules (no FILES) the one of "
+    "<out>/prometheus/prometheus.yml",
 }
+# Prometheus' own default global scrape interval.
+DEFAULT_SCRAPE_INTERVAL_S = 60.0
+
+_DURATION_PART = re.compile(r"(\d+)(ms|y|w|d|h|m|s)")
+_UNIT_S = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "y": 365 * 86400}
+
+
+def duration_s(text: str) -> float | None:
+    """Seconds in a Prometheus duration (`1m30s`); None when the text is not one."""
+    parts = _DURATION_PART.findall(text)
+    if not parts or "".join(n + u for n, u in parts) != text:
+        return None
+    return sum(int(number) * _UNIT_S[unit] for number, unit in parts)
 
 
 @dataclass(frozen=True)

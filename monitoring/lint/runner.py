@@ -6,6 +6,7 @@ from __future__ import annotations
 import bisect
 import gc
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from monitoring.lint.checks import CHECKS
 from monitoring.lint.checks.unused_disable import UnusedDisable
@@ -15,11 +16,26 @@ from monitoring.lint.model import RuleFile, last_line, parse_rule_file
 from monitoring.problems import Problem
 
 
+@dataclass(frozen=True)
+class LintRun:
+    """The findings, and the files as parsed (PromQL trees included) for online mode to reuse."""
+
+    findings: list[Problem]
+    files: list[RuleFile]
+
+
 def lint_texts(
     sources: Sequence[tuple[str, str]], disabled: Iterable[str] = (), settings: LintSettings | None = None
 ) -> list[Problem]:
     """Lint (path, text) pairs together: a series recorded in one file is known in all of them.
     Without settings every check runs (the house profile, as for generated rules)."""
+    return lint_run(sources, disabled, settings).findings
+
+
+def lint_run(
+    sources: Sequence[tuple[str, str]], disabled: Iterable[str] = (), settings: LintSettings | None = None
+) -> LintRun:
+    """lint_texts, keeping the parsed files."""
     # Node trees are acyclic; the cyclic collector would rescan them on every allocation burst.
     collecting = gc.isenabled()
     gc.disable()
@@ -30,14 +46,13 @@ def lint_texts(
             gc.enable()
 
 
-def _lint(
-    sources: Sequence[tuple[str, str]], disabled: Iterable[str], settings: LintSettings
-) -> list[Problem]:
+def _lint(sources: Sequence[tuple[str, str]], disabled: Iterable[str], settings: LintSettings) -> LintRun:
     files = [parse_rule_file(text, path) for path, text in sources]
     context = LintContext(
         recorded=frozenset(rule.name for file in files for rule in file.rules if rule.kind == "record"),
         catalogs_by_job=settings.catalogs_by_job(job_catalogs()),
         everything=all_catalogs(settings.catalog_files()),
+        scrape_interval_seconds=settings.scrape_interval_s,
         policy=settings.policy,
     )
     off = frozenset(disabled)
@@ -48,7 +63,7 @@ def _lint(
         here = [check for check in checks if check.id not in path_off]
         found = _once_per_rule(file, [finding for check in here for finding in check.run(file, context)])
         findings += _COMMENTS.apply(file, found, frozenset(check.id for check in here))
-    return sorted(settings.reported(finding) for finding in findings)
+    return LintRun(sorted(settings.reported(finding) for finding in findings), files)
 
 
 _COMMENTS = UnusedDisable()

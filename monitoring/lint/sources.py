@@ -8,7 +8,6 @@ a walk leaves out hidden directories and files.
 
 from __future__ import annotations
 
-import glob
 import re
 import sys
 from collections.abc import Iterable
@@ -47,6 +46,8 @@ def collect(arguments: Iterable[str], stdin: TextIO | None = None) -> Sources:
             if not _read_found(_walk(path), sources, seen):
                 sources.unreadable.append(f"{path}: no rule file in this directory")
         elif not path.exists() and _GLOB_CHARS.search(argument):
+            import glob
+
             matches = sorted(Path(match) for match in glob.glob(argument, recursive=True))
             found = [p for match in matches for p in (_walk(match) if match.is_dir() else [match])]
             if not _read_found(found, sources, seen):

@@ -9,6 +9,7 @@ from monitoring.lint.checks.exporter_version import ExporterVersion
 from monitoring.lint.checks.ignored_document import IgnoredDocument
 from monitoring.lint.checks.impossible_selector import ImpossibleSelector
 from monitoring.lint.checks.never_matches import NeverMatches
+from monitoring.lint.checks.placement_fleet_rule import FleetRuleOnShard
 from monitoring.lint.checks.promql_syntax import PromqlSyntax
 from monitoring.lint.checks.rate_on_counter import RateOnCounter
 from monitoring.lint.checks.rate_window import RateWindow
@@ -37,6 +38,7 @@ CHECKS: tuple[Check, ...] = (
     RateOnCounter(),
     RateWindow(),
     AbsentRegex(),
+    FleetRuleOnShard(),
     NeverMatches(),
     ImpossibleSelector(),
     UnknownMetric(),

@@ -12,7 +12,7 @@ import promql_parser
 
 from monitoring.lint.checks.base import RuleCheck
 from monitoring.lint.context import LintContext
-from monitoring.lint.model import Rule, RuleFile
+from monitoring.lint.model import Position, Rule, RuleFile
 from monitoring.lint.promql import expr_position, name_offset, parsed, selector, walk
 from monitoring.problems import Problem
 
@@ -28,6 +28,14 @@ def duration(seconds: float) -> str:
             parts.append(f"{left // size}{unit}")
             left %= size
     return "".join(parts) or f"{seconds}s"
+
+
+def window_position(rule: Rule, file: RuleFile, metric: str | None) -> Position:
+    """Where a finding on the window of `metric`'s range selector is reported (online mode drops the
+    findings at the windows it judged against the server's scrape intervals)."""
+    expr = rule.expr or ""
+    bracket = expr.find("[", name_offset(expr, metric))
+    return expr_position(rule, file.text, max(bracket, 0))
 
 
 class RateWindow(RuleCheck):
@@ -54,11 +62,9 @@ class RateWindow(RuleCheck):
             if window >= shortest or key in reported:
                 continue
             reported.add(key)
-            expr = rule.expr or ""
-            bracket = expr.find("[", name_offset(expr, metric))
             yield self.finding(
                 file,
-                expr_position(rule, file.text, max(bracket, 0)),
+                window_position(rule, file, metric),
                 f"{node.func.name}() over [{duration(window)}] of {metric or 'a selector'} spans less than "
                 f"two scrape intervals ({duration(context.scrape_interval_seconds)} each): "
                 "with one sample in the window it returns nothing",
