@@ -39,6 +39,8 @@ PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
 # fills them per threshold group, or per domain).
 THRESHOLD_VARIABLES = ("services", "threshold")
 DOMAIN_VARIABLES = ("domain", "team")
+# Every alert's summary and description may name its `for`: an override changes it.
+ANNOTATION_FOR_VARIABLE = "for"
 _OPERATORS: Mapping[type[ast.AST], Callable[[float, float], float]] = {
     ast.Add: operator.add,
     ast.Sub: operator.sub,
@@ -241,9 +243,12 @@ def _kind_problems(doc: Document, kind: str) -> list[Problem]:
     return problems
 
 
+ANNOTATION_FIELDS = ("summary", "description")
+
+
 def _strings(alert: Mapping[str, Any]) -> Iterator[tuple[NodePath, str]]:
     """The fields the generator substitutes `${name}` in, by path inside the alert."""
-    for field in ("expr", "summary", "description"):
+    for field in ("expr", *ANNOTATION_FIELDS):
         yield (field,), alert[field]
     for name, value in alert.get("labels", {}).items():
         yield ("labels", name), value
@@ -274,15 +279,16 @@ def _template_problems(doc: Document) -> list[Problem]:
         else:
             variables, scope = (), "an alert without threshold or per_domain"
         for path, text in _strings(alert):
+            allowed = (*variables, ANNOTATION_FOR_VARIABLE) if path[0] in ANNOTATION_FIELDS else variables
             problems += [
                 Problem(
                     doc.value_location((*at, *path)),
                     f"alert {name}: placeholder ${{{used}}} is not filled in {scope}",
-                    f"allowed here: {', '.join(f'${{{v}}}' for v in variables) or 'none'}",
+                    f"allowed here: {', '.join(f'${{{v}}}' for v in allowed) or 'none'}",
                     check="pack/placeholder",
                 )
                 for used in PLACEHOLDER.findall(text)
-                if used not in variables
+                if used not in allowed
             ]
         if not variables and any(not alert["expr"].startswith("job=", i + 1) for i in _braces(alert["expr"])):
             problems.append(

@@ -109,6 +109,9 @@ def test_overridden_rules_leave_the_other_services_alone(tmp_path: Path) -> None
     assert set(missing) == {"5m", "30m"} and 'service=~"orders"' in missing["30m"]
     [no_targets] = rules["MysqlNoTargets"]
     assert no_targets["labels"]["domain"] == "shop" and no_targets["for"] == "30m"
+    # The text says how long, as the rule waits: the override's `for`, not the pack's.
+    assert " for 30m" in no_targets["annotations"]["description"]
+    assert all(f" for {r['for']}" in r["annotations"]["description"] for r in rules["MysqlDown"])
 
 
 def test_overridden_rules_pass_the_generate_checks(tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ from monitoring.kinds import KINDS, board_selection, kind_board
 from monitoring.model import Domain, Inventory, Override, Service, Settings
 from monitoring.naming import board_url, runbook_url, target_labels
 from monitoring.rule_packs import (
+    ANNOTATION_FOR_VARIABLE,
     PLACEHOLDER,
     AlertTemplate,
     RulePack,
@@ -300,11 +301,12 @@ def _fold(expr: str) -> str:
 
 
 def _annotations(
-    alert: AlertTemplate, kind: str, variables: Mapping[str, str], settings: Settings
+    alert: AlertTemplate, kind: str, variables: Mapping[str, str], settings: Settings, for_: str
 ) -> dict[str, str]:
+    texts = {**variables, ANNOTATION_FOR_VARIABLE: for_}
     return {
-        "summary": _substitute(alert.summary, variables).strip(),
-        "description": _substitute(alert.description, variables).strip(),
+        "summary": _substitute(alert.summary, texts).strip(),
+        "description": _substitute(alert.description, texts).strip(),
         "runbook_url": runbook_url(settings, kind, alert.alert),
         "dashboard": board_url(settings, kind_board(settings, kind).uid),
     }
@@ -326,12 +328,13 @@ def _alert_rule(
         labels[THRESHOLD_LABEL] = number(value)
     if override.for_:
         labels[FOR_LABEL] = override.for_
+    for_ = override.for_ or alert.for_
     return {
         "alert": alert.alert,
         "expr": _fold(_substitute(alert.expr, variables)),
-        "for": override.for_ or alert.for_,
+        "for": for_,
         "labels": dict(sorted(labels.items())),
-        "annotations": _annotations(alert, kind, variables, settings),
+        "annotations": _annotations(alert, kind, variables, settings, for_),
     }
 
 
