@@ -27,7 +27,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, NoReturn, Protocol, TypeVar
+from typing import Any, ClassVar, NoReturn, Protocol, Self, TypeVar
 
 import pytest
 
@@ -434,18 +434,43 @@ def _flat_rules(groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 @dataclass(frozen=True)
-class PrometheusHandle:
-    """A running Prometheus. Its first scrape comes about 5 s after start: Prometheus 2.42 applies
-    discovered targets on a fixed 5 s tick, whatever scrape_interval says."""
+class HttpServer:
+    """A server on loopback with an HTTP API at `url`, started by the pool and stopped with it."""
 
+    what: ClassVar[str] = "the server"
     host: str
     port: int
     address: str
     pid: int
     url: str
     directory: Path
-    config_file: Path
     _process: ManagedProcess = field(repr=False, compare=False)
+
+    @classmethod
+    def on_loopback(cls, port: int, directory: Path, process: ManagedProcess, **extra: Any) -> Self:
+        address = f"{LOOPBACK}:{port}"
+        return cls(LOOPBACK, port, address, process.pid, f"http://{address}", directory, process, **extra)
+
+    def wait_until(
+        self, predicate: Callable[[], T | None], timeout_s: float = 30.0, interval_s: float = 0.5
+    ) -> T:
+        """Poll until `predicate` returns something truthy, which is returned."""
+        return wait_for(predicate, f"the condition on {self.what}", self._process, timeout_s, interval_s)
+
+    def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:
+        return self._process.log_tail(lines)
+
+    def stop(self) -> None:
+        self._process.stop()
+
+
+@dataclass(frozen=True)
+class PrometheusHandle(HttpServer):
+    """A running Prometheus. Its first scrape comes about 5 s after start: Prometheus 2.42 applies
+    discovered targets on a fixed 5 s tick, whatever scrape_interval says."""
+
+    what: ClassVar[str] = "Prometheus"
+    config_file: Path
 
     def _get(self, path: str, params: Mapping[str, str] | None = None) -> Any:
         query = "?" + urllib.parse.urlencode(params) if params else ""
@@ -477,18 +502,6 @@ class PrometheusHandle:
             if response.status != 200:
                 raise PrometheusAPIError(f"reload: HTTP {response.status}")
 
-    def wait_until(
-        self, predicate: Callable[[], T | None], timeout_s: float = 30.0, interval_s: float = 0.5
-    ) -> T:
-        """Poll until `predicate` returns something truthy, which is returned."""
-        return wait_for(predicate, "the condition on Prometheus", self._process, timeout_s, interval_s)
-
-    def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:
-        return self._process.log_tail(lines)
-
-    def stop(self) -> None:
-        self._process.stop()
-
 
 class PrometheusFactory(Protocol):
     """What the `prometheus_factory` fixture returns."""
@@ -499,19 +512,12 @@ class PrometheusFactory(Protocol):
 
 
 @dataclass(frozen=True)
-class VictoriaMetricsHandle:
-    """Single-node VictoriaMetrics: Prometheus remote_write in at `write_url`, the query API at `url`.
+class VictoriaMetricsHandle(HttpServer):
+    """Single-node VictoriaMetrics: Prometheus remote_write in at `url`/api/v1/write, queries at `url`.
     A series new to it is searchable only up to 10 s after its first sample (1.79 refreshes its index
     of the current hour's series on a 10 s tick)."""
 
-    host: str
-    port: int
-    address: str
-    pid: int
-    url: str
-    write_url: str
-    directory: Path
-    _process: ManagedProcess = field(repr=False, compare=False)
+    what: ClassVar[str] = "VictoriaMetrics"
 
     def query(self, promql: str) -> list[dict[str, Any]]:
         """Instant query at the current time; nocache=1 so a just-written sample is not served stale."""
@@ -519,23 +525,12 @@ class VictoriaMetricsHandle:
         result: list[dict[str, Any]] = _api_data(f"{self.url}/api/v1/query?{params}")["result"]
         return result
 
-    def wait_until(
-        self, predicate: Callable[[], T | None], timeout_s: float = 30.0, interval_s: float = 0.5
-    ) -> T:
-        return wait_for(predicate, "the condition on VictoriaMetrics", self._process, timeout_s, interval_s)
-
 
 @dataclass(frozen=True)
-class VmalertHandle:
+class VmalertHandle(HttpServer):
     """vmalert: rules evaluated against a datasource, alerts sent to notifiers."""
 
-    host: str
-    port: int
-    address: str
-    pid: int
-    url: str
-    directory: Path
-    _process: ManagedProcess = field(repr=False, compare=False)
+    what: ClassVar[str] = "vmalert"
 
     def rules(self) -> list[dict[str, Any]]:
         """Every rule of every group, each with its group's `group` name and `file` added."""
@@ -546,21 +541,10 @@ class VmalertHandle:
         alerts: list[dict[str, Any]] = _api_data(f"{self.url}/api/v1/alerts")["alerts"] or []
         return alerts
 
-    def wait_until(
-        self, predicate: Callable[[], T | None], timeout_s: float = 30.0, interval_s: float = 0.5
-    ) -> T:
-        return wait_for(predicate, "the condition on vmalert", self._process, timeout_s, interval_s)
-
 
 @dataclass(frozen=True)
-class AlertmanagerHandle:
-    host: str
-    port: int
-    address: str
-    pid: int
-    url: str
-    directory: Path
-    _process: ManagedProcess = field(repr=False, compare=False)
+class AlertmanagerHandle(HttpServer):
+    what: ClassVar[str] = "Alertmanager"
 
     def alerts(self) -> list[dict[str, Any]]:
         """The alerts it holds (API v2: a bare JSON list, each with labels, annotations and status)."""
@@ -569,11 +553,6 @@ class AlertmanagerHandle:
             raise PrometheusAPIError(f"{self.url}/api/v2/alerts: HTTP {status}: {body[:300]}")
         alerts: list[dict[str, Any]] = json.loads(body)
         return alerts
-
-    def wait_until(
-        self, predicate: Callable[[], T | None], timeout_s: float = 30.0, interval_s: float = 0.5
-    ) -> T:
-        return wait_for(predicate, "the condition on Alertmanager", self._process, timeout_s, interval_s)
 
 
 # --------------------------------------------------------------------------- the pool
@@ -943,10 +922,7 @@ class ServerPool:
         port, process = self._start_on_free_port(
             "prometheus", start, self._http_ok(f"http://{LOOPBACK}:{{port}}/-/ready")
         )
-        address = f"{LOOPBACK}:{port}"
-        return PrometheusHandle(
-            LOOPBACK, port, address, process.pid, f"http://{address}", directory, config_file, process
-        )
+        return PrometheusHandle.on_loopback(port, directory, process, config_file=config_file)
 
     # ---- VictoriaMetrics, vmalert, Alertmanager
 
@@ -967,10 +943,7 @@ class ServerPool:
         port, process = self._start_on_free_port(
             "victoria-metrics", start, self._http_ok(f"http://{LOOPBACK}:{{port}}/health")
         )
-        url = f"http://{LOOPBACK}:{port}"
-        return VictoriaMetricsHandle(
-            LOOPBACK, port, f"{LOOPBACK}:{port}", process.pid, url, f"{url}/api/v1/write", directory, process
-        )
+        return VictoriaMetricsHandle.on_loopback(port, directory, process)
 
     def start_vmalert(self, flags: Sequence[str], rule_files: Mapping[str, str]) -> VmalertHandle:
         """vmalert with `flags` (-datasource.url, -notifier.url, -rule, ...) and its listen address.
@@ -988,8 +961,7 @@ class ServerPool:
         port, process = self._start_on_free_port(
             "vmalert", start, self._http_ok(f"http://{LOOPBACK}:{{port}}/health")
         )
-        address = f"{LOOPBACK}:{port}"
-        return VmalertHandle(LOOPBACK, port, address, process.pid, f"http://{address}", directory, process)
+        return VmalertHandle.on_loopback(port, directory, process)
 
     def start_alertmanager(self, config_yaml: str) -> AlertmanagerHandle:
         binary = tool("prometheus-alertmanager")
@@ -1010,10 +982,7 @@ class ServerPool:
         port, process = self._start_on_free_port(
             "alertmanager", start, self._http_ok(f"http://{LOOPBACK}:{{port}}/-/ready")
         )
-        address = f"{LOOPBACK}:{port}"
-        return AlertmanagerHandle(
-            LOOPBACK, port, address, process.pid, f"http://{address}", directory, process
-        )
+        return AlertmanagerHandle.on_loopback(port, directory, process)
 
 
 def _write_inside(directory: Path, files: Mapping[str, str]) -> None:
