@@ -47,6 +47,8 @@ class LazyGroup(click.Group):
         "plan": "cli.cloudwatch:plan_group",
         "apply": "cli.cloudwatch:apply_group",
         "discover": "cli.discover:discover",
+        "init": "cli.init:init",
+        "diff": "cli.diff:diff",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

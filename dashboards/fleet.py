@@ -110,34 +110,46 @@ def build(inventory: Inventory) -> Dashboard:
                     ),
                 ],
             ),
-            Section(
-                "Redis findings",
+            # Its recording rules are generated only with Redis services.
+            *(
                 [
-                    stat(
-                        "Lowest Redis hit ratios",
-                        "percentunit",
+                    Section(
+                        "Redis findings",
                         [
-                            PromQuery(
-                                f"bottomk(10, service:redis_keyspace_hit_ratio:rate5m{f})", "{{service}}"
-                            )
+                            stat(
+                                "Lowest Redis hit ratios",
+                                "percentunit",
+                                [
+                                    PromQuery(
+                                        f"bottomk(10, service:redis_keyspace_hit_ratio:rate5m{f})",
+                                        "{{service}}",
+                                    )
+                                ],
+                                ds,
+                                description="The ten clusters with the worst 5m hit ratio.",
+                                limit=threshold(inventory, "redis", "min_hit_ratio"),
+                                width=12,
+                                height=8,
+                            ),
+                            stat(
+                                "Most Redis keys without TTL",
+                                "short",
+                                [
+                                    PromQuery(
+                                        f"topk(10, service:redis_keys_without_ttl:sum{f})", "{{service}}"
+                                    )
+                                ],
+                                ds,
+                                description="The ten clusters with most keys that never expire.",
+                                limit=threshold(inventory, "redis", "max_keys_without_ttl"),
+                                width=12,
+                                height=8,
+                            ),
                         ],
-                        ds,
-                        description="The ten clusters with the worst 5m hit ratio.",
-                        limit=threshold(inventory, "redis", "min_hit_ratio"),
-                        width=12,
-                        height=8,
-                    ),
-                    stat(
-                        "Most Redis keys without TTL",
-                        "short",
-                        [PromQuery(f"topk(10, service:redis_keys_without_ttl:sum{f})", "{{service}}")],
-                        ds,
-                        description="The ten clusters with most keys that never expire.",
-                        limit=threshold(inventory, "redis", "max_keys_without_ttl"),
-                        width=12,
-                        height=8,
-                    ),
-                ],
+                    )
+                ]
+                if "redis" in inventory.kinds_present()
+                else []
             ),
         ],
     )
