@@ -1,4 +1,4 @@
-"""Fleet overview: scrape targets per job, alerts by severity and team, the report's Redis findings."""
+"""Fleet overview: scrape targets per job, alerts by severity and team, the costliest Redis findings."""
 
 from __future__ import annotations
 
@@ -41,8 +41,8 @@ def build(inventory: Inventory) -> Dashboard:
     return dashboard(
         title="Fleet overview",
         uid=fleet_board_uid(settings),
-        description="Every scrape job, every firing alert, and the fleet report's Redis findings "
-        "(luckyus-shopsale's 2.9% hit rate, 2.69M keys without TTL in luckyus-isales-market).",
+        description="Every scrape job, every firing alert, and the Redis findings that cost the most: "
+        "the lowest keyspace hit ratios and the most keys without TTL.",
         tags=["fleet"],
         variables=[
             datasource_variable(settings, "prometheus"),
@@ -79,8 +79,8 @@ def build(inventory: Inventory) -> Dashboard:
                         "short",
                         [PromQuery(f"sum by (job) (1 - up{f})", "{{job}}")],
                         ds,
-                        description="Targets Prometheus cannot scrape (the report's luckyus-iopenlinkeradmin "
-                        "was down for a trailing space in its hostname).",
+                        description="Targets Prometheus cannot scrape: an exporter down, a wrong address "
+                        "or a refused login.",
                         limit=ANY_DOWN,
                         width=12,
                         height=6,

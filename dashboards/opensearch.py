@@ -1,4 +1,4 @@
-"""OpenSearch board from CloudWatch (AWS/ES): the report's red-cluster and full-disk incidents."""
+"""OpenSearch board from CloudWatch (AWS/ES): cluster status, nodes, JVM memory pressure, storage and CPU."""
 
 from __future__ import annotations
 

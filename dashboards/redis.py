@@ -68,7 +68,7 @@ def build(inventory: Inventory) -> Dashboard:
                         "percentunit",
                         [PromQuery(f"service:redis_keyspace_hit_ratio:rate5m{selector()}", "{{service}}")],
                         ds,
-                        description="Hits / (hits + misses) over 5m (the report: luckyus-shopsale at 2.9%).",
+                        description="Hits / (hits + misses) over 5m: when low, most reads hit the database.",
                         limit=threshold(inventory, KIND, "min_hit_ratio"),
                     ),
                     stat(
@@ -76,7 +76,7 @@ def build(inventory: Inventory) -> Dashboard:
                         "short",
                         [PromQuery(f"service:redis_keys_without_ttl:sum{selector()}", "{{service}}")],
                         ds,
-                        description="Keys that never expire (2.69M in luckyus-isales-market).",
+                        description="Keys that never expire: memory only eviction gives back.",
                         limit=threshold(inventory, KIND, "max_keys_without_ttl"),
                     ),
                     stat(

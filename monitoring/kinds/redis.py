@@ -144,16 +144,14 @@ class RedisKind(Kind):
             "min_hit_ratio",
             0.8,
             "ratio",
-            "Alert when keyspace hits / (hits + misses) falls below this (0-1); luckyus-shopsale "
-            "ran at 0.029.",
+            "Alert when keyspace hits / (hits + misses) falls below this (0-1).",
             maximum=1,
         ),
         ThresholdSpec(
             "max_keys_without_ttl",
             1_000_000,
             "keys",
-            "Alert when keys without an expiry (keys - expires) exceed this count; luckyus-isales-market "
-            "had 2.69M.",
+            "Alert when keys without an expiry (keys - expires) exceed this count.",
         ),
         ThresholdSpec(
             "max_memory_use_ratio",
