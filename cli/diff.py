@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import subprocess
 import sys
@@ -78,7 +77,7 @@ def _at(ref: str, error: InputError, root: Path) -> InputError:
         file = problem.location.file
         if file.startswith(prefix):
             file = f"{ref}:{file[len(prefix) :]}"
-        return dataclasses.replace(problem, location=dataclasses.replace(problem.location, file=file))
+        return problem.replace(location=problem.location.replace(file=file))
 
     return InputError([renamed(problem) for problem in error.problems])
 

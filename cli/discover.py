@@ -182,12 +182,12 @@ def discover(
       mac discover -i inventory            # again later: adds what is new, reports what is gone
 
     Exit codes: 0 done (disappeared resources are reported, not failures); 2 bad input
-    (an invalid inventory, an option); 3 AWS unreachable.
+    (an invalid inventory, an option, credentials AWS refuses or lacks); 3 AWS unreachable.
     """
     from cli.cloudwatch import _unreachable
     from cli.main import report_input_error
     from monitoring.aws.calls import AwsUnreachable
-    from monitoring.discover.aws import WrongAccount, scan
+    from monitoring.discover.aws import AccountUnreadable, WrongAccount, scan
     from monitoring.discover.build import DomainRules, plain_name
     from monitoring.discover.merge import Fresh, Tree, merge
     from monitoring.inventory.build import load_inventory
@@ -220,7 +220,7 @@ def discover(
         )
     except AwsUnreachable as error:
         _unreachable(error, endpoint_url)
-    except WrongAccount as error:
+    except (WrongAccount, AccountUnreadable) as error:
         _fail(str(error))
     files = inventory_files(inventory)[0] if model is not None else []
     tree = Tree.load(inventory, files)

@@ -7,11 +7,15 @@ from them, and cli/entry.py runs `lint` on them without importing click.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
-from typing import NoReturn
 
 from cli import exit_codes
-from cli.lint_config import LINT_CONFIG_OPTIONS, failing, lint_settings, with_generated_scrape_interval
+from cli.lint_config import (
+    LINT_CONFIG_OPTIONS,
+    failing,
+    generated_mixins_at_correctness,
+    lint_settings,
+    with_generated_scrape_interval,
+)
 from cli.lint_modes import CHANGED_SINCE_HELP, PROMETHEUS_HELP, PROMETHEUS_TIMEOUT_HELP, apply_modes
 from cli.options import (
     Arguments,
@@ -26,12 +30,18 @@ from cli.options import (
 )
 from cli.reporters import Report, counted, echo, emit
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import NoReturn
+
 GENERATED_RULES_GLOB = "prometheus/rules/*.rules.yml"
 
-LINT_FILES = Arguments("files", PathValue())
+# Paths as text: a lint of FILES starts without importing pathlib.
+LINT_FILES = Arguments("files", PathValue(as_text=True))
 LINT_OPTIONS = (
     out_option(
-        f"its {GENERATED_RULES_GLOB} (or grafana/dashboards/*/*.json) are linted when no FILES are given."
+        f"its {GENERATED_RULES_GLOB} (or grafana/dashboards/*/*.json) are linted when no FILES are given.",
+        as_text=True,
     ),
     format_option,
     disable_option,
@@ -57,8 +67,8 @@ LINT_OPTIONS = (
 
 
 def lint(
-    files: tuple[Path, ...],
-    out: Path,
+    files: tuple[str, ...],
+    out: str,
     output_format: str,
     disabled: tuple[str, ...],
     list_checks: bool,
@@ -67,7 +77,7 @@ def lint(
     prometheus: str | None,
     prometheus_timeout: float,
     profile: str | None,
-    config_path: Path | None,
+    config_path: str | None,
     fail_on: str,
 ) -> NoReturn:
     """Lint Prometheus rule files: YAML and rule-file structure, PromQL syntax, metric names
@@ -90,22 +100,23 @@ def lint(
     """
     off = select_checks(("dashboards",) if dashboards else ("rules",), disabled, list_checks, output_format)
     if dashboards:
+        from pathlib import Path
+
         from cli.grafana import lint_dashboard_files
 
-        lint_dashboard_files(files, out, output_format, off)
+        lint_dashboard_files(tuple(Path(file) for file in files), Path(out), output_format, off)
     settings = lint_settings(profile, config_path, bool(files), output_format)
-    if not files:
-        settings = with_generated_scrape_interval(settings, out)
-        from monitoring.lint.mixin import generated_mixins_at_correctness
-
-        settings = generated_mixins_at_correctness(settings, out)
     from monitoring.lint.runner import lint_run
-    from monitoring.lint.sources import collect
+    from monitoring.lint.sources import collect, path_text
 
-    arguments = [str(file) for file in files] or [str(p) for p in sorted(out.glob(GENERATED_RULES_GLOB))]
-    if not arguments:
-        echo(f"error: no rule files given and none under {out / GENERATED_RULES_GLOB}", err=True)
-        sys.exit(exit_codes.BAD_INPUT)
+    arguments = [path_text(file) for file in files]
+    if not files:
+        settings = generated_mixins_at_correctness(with_generated_scrape_interval(settings, out), out)
+        arguments = _generated_rule_files(out)
+        if not arguments:
+            where = path_text(f"{out}/{GENERATED_RULES_GLOB}")
+            echo(f"error: no rule files given and none under {where}", err=True)
+            sys.exit(exit_codes.BAD_INPUT)
     sources = collect(arguments)
     for problem in sources.unreadable:
         echo(f"error: cannot read {problem}", err=True)
@@ -115,3 +126,13 @@ def lint(
     if sources.unreadable:
         sys.exit(exit_codes.BAD_INPUT)
     sys.exit(exit_codes.FINDINGS if failing(findings, fail_on) else exit_codes.OK)
+
+
+def _generated_rule_files(out: str) -> list[str]:
+    """<out>/prometheus/rules/*.rules.yml, sorted, spelled as pathlib spells them."""
+    import glob
+
+    from monitoring.lint.sources import path_text
+
+    found = glob.glob(f"{glob.escape(out)}/{GENERATED_RULES_GLOB}", include_hidden=True)
+    return sorted((path_text(path) for path in found), key=lambda path: path.split("/"))

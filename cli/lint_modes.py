@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 from cli import exit_codes
 from cli.reporters import echo
-from monitoring.problems import Problem
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from monitoring.lint.config import LintSettings
     from monitoring.lint.runner import LintRun
+    from monitoring.problems import Problem
 
 CHANGED_SINCE_HELP = (
     "PR mode: report findings only on rules added or changed since git ref REF (working tree against "
@@ -42,6 +41,8 @@ def apply_modes(
     texts = {file.path: file.text for file in run.files}
     changes = None
     if changed_since is not None:
+        from pathlib import Path
+
         from monitoring.lint.changes import ChangesError, changes_since
 
         try:

@@ -49,6 +49,7 @@ class LazyGroup(click.Group):
         "discover": "cli.discover:discover",
         "init": "cli.init:init",
         "diff": "cli.diff:diff",
+        "coverage": "cli.coverage:coverage",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

@@ -11,19 +11,21 @@ from __future__ import annotations
 import os
 import stat
 import sys
-from collections.abc import Callable, Iterable, Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
 
 from cli import exit_codes
 from cli.reporters import FORMATS, echo
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Sequence
+    from pathlib import Path
+    from typing import Any, TypeVar
+
     import click
 
     from monitoring.check_registry import Scope
 
-F = TypeVar("F", bound=Callable[..., Any])
+    F = TypeVar("F", bound=Callable[..., Any])
 
 
 class Invalid(Exception):
@@ -73,10 +75,13 @@ class FloatAtLeast(Text):
 
 
 class PathValue(Text):
-    """A Path, checked as click.Path(path_type=Path, ...) checks it."""
+    """A Path, checked as click.Path(path_type=Path, ...) checks it; with as_text the path as it was
+    written (a str), for `mac lint`, which starts without importing pathlib."""
 
-    def __init__(self, file_okay: bool = True, dir_okay: bool = True, exists: bool = False) -> None:
-        self.file_okay, self.dir_okay, self.exists = file_okay, dir_okay, exists
+    def __init__(
+        self, file_okay: bool = True, dir_okay: bool = True, exists: bool = False, as_text: bool = False
+    ) -> None:
+        self.file_okay, self.dir_okay, self.exists, self.as_text = file_okay, dir_okay, exists, as_text
 
     def convert(self, text: str) -> object:
         try:
@@ -84,18 +89,30 @@ class PathValue(Text):
         except OSError:
             if self.exists:
                 raise Invalid(text) from None
-            return Path(text)
+            return self._value(text)
         if (not self.file_okay and stat.S_ISREG(mode)) or (not self.dir_okay and stat.S_ISDIR(mode)):
             raise Invalid(text)
         if not os.access(text, os.R_OK):
             raise Invalid(text)
+        return self._value(text)
+
+    def _value(self, text: str) -> object:
+        if self.as_text:
+            return text
+        from pathlib import Path
+
         return Path(text)
 
     def click_type(self) -> click.ParamType[Any]:
         import click
 
+        path_type: type[str] | type[Path] = str
+        if not self.as_text:
+            from pathlib import Path
+
+            path_type = Path
         return click.Path(
-            path_type=Path, file_okay=self.file_okay, dir_okay=self.dir_okay, exists=self.exists
+            path_type=path_type, file_okay=self.file_okay, dir_okay=self.dir_okay, exists=self.exists
         )
 
 
@@ -219,20 +236,20 @@ inventory_option = Option(
     "-i",
     dest="inventory",
     value=PathValue(),
-    default=Path("inventory"),
+    default="inventory",  # a Path once read: click and parse convert defaults too
     show_default=True,
     help="Inventory folder (every *.yaml in it, recursively) or a single file.",
 )
 
 
-def out_option(help_text: str) -> Option:
+def out_option(help_text: str, as_text: bool = False) -> Option:
     """-o/--out is the generated folder everywhere: generate writes it, lint and plan/apply read it."""
     return Option(
         "--out",
         "-o",
         dest="out",
-        value=PathValue(file_okay=False),
-        default=Path("generated"),
+        value=PathValue(file_okay=False, as_text=as_text),
+        default="generated",
         show_default=True,
         help=f"The generated folder: {help_text}",
     )

@@ -7,34 +7,35 @@ problems prints nothing in text and github.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from monitoring.problems import Problem, Severity
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Mapping, Sequence
 
-if TYPE_CHECKING:  # the registry imports every check: only SARIF needs it
+    # the registry imports every check: only SARIF needs it
     from monitoring.check_registry import CheckInfo, Scope
+    from monitoring.problems import Problem, Severity
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _GITHUB_COMMANDS: dict[Severity, str] = {"error": "error", "warning": "warning", "info": "notice"}
 _SARIF_LEVELS: dict[Severity, str] = {"error": "error", "warning": "warning", "info": "note"}
 
 
-@dataclass(frozen=True)
 class Report:
-    """The problems one command found; scopes name the checks it ran (monitoring/check_registry.py)."""
+    """The problems one command found; scopes name the checks it ran (monitoring/check_registry.py);
+    subject is what was checked, for the text summary: "the inventory", "3 rule files"."""
 
-    problems: Sequence[Problem]
-    scopes: Iterable[Scope]
-    subject: str  # what was checked, for the text summary: "the inventory", "3 rule files"
+    __slots__ = ("problems", "scopes", "subject")
+
+    def __init__(self, problems: Sequence[Problem], scopes: Iterable[Scope], subject: str) -> None:
+        self.problems, self.scopes, self.subject = problems, scopes, subject
 
 
-Reporter = Callable[[Report], str]
+if TYPE_CHECKING:
+    Reporter = Callable[[Report], str]
 
 
 def _text(report: Report) -> str:
@@ -49,6 +50,8 @@ def _text(report: Report) -> str:
 
 
 def _json(report: Report) -> str:
+    import json
+
     return json.dumps(
         [
             {
@@ -154,6 +157,8 @@ def _sarif(report: Report) -> str:
             }
         ],
     }
+    import json
+
     return json.dumps(log, indent=2)
 
 

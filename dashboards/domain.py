@@ -31,7 +31,7 @@ from monitoring.kinds.documentdb import DocumentdbService
 from monitoring.kinds.opensearch import OpensearchService
 from monitoring.lazy import resolve
 from monitoring.model import Domain, Inventory, Service
-from monitoring.naming import domain_board_uid
+from monitoring.naming import domain_board_uid, settings_rate_window
 
 NO_DATA_UNTIL_TRAFFIC: dict[str, str] = {}
 
@@ -49,7 +49,8 @@ RowBuilder = Callable[[Inventory, str, Sequence[Service]], list[Cell]]
 
 @dataclass(frozen=True)
 class PrometheusOverview:
-    """The two queries summing up a Prometheus-scraped kind; `{f}` takes the board's label filter."""
+    """The two queries summing up a Prometheus-scraped kind; `{f}` takes the board's label filter,
+    `{window}` the packs' rate window (naming.settings_rate_window)."""
 
     availability: str
     saturation_title: str
@@ -88,6 +89,7 @@ def _prometheus_row(
     overview: PrometheusOverview, inventory: Inventory, kind: str, services: Sequence[Service]
 ) -> list[Cell]:
     ds = datasource_ref("prometheus")
+    saturation = overview.saturation.format(f=FILTER, window=settings_rate_window(inventory.settings))
     return [
         stat(
             "Availability",
@@ -101,7 +103,7 @@ def _prometheus_row(
         timeseries(
             overview.saturation_title,
             overview.unit,
-            [PromQuery(overview.saturation.format(f=FILTER), "{{service}} {{instance}}")],
+            [PromQuery(saturation, "{{service}} {{instance}}")],
             ds,
             limit=threshold(inventory, kind, overview.threshold_key, overview.scale),
             width=16,

@@ -19,7 +19,7 @@ from dashboards.common import (
 )
 from monitoring.kinds import kind_board
 from monitoring.model import Inventory
-from monitoring.naming import domain_board_uid, fleet_board_uid
+from monitoring.naming import domain_board_uid, fleet_board_uid, settings_rate_window
 
 NO_DATA_UNTIL_TRAFFIC = {
     "Alerts firing by severity": "an alert fires",
@@ -33,6 +33,7 @@ FIRING = Threshold([{"color": "orange", "value": None}], "Every alert listed is 
 
 
 def build(inventory: Inventory) -> Dashboard:
+    window = settings_rate_window(inventory.settings)
     settings = inventory.settings
     provisioned = {d.type for d in settings.datasources}
     ds = datasource_ref("prometheus")
@@ -121,12 +122,12 @@ def build(inventory: Inventory) -> Dashboard:
                                 "percentunit",
                                 [
                                     PromQuery(
-                                        f"bottomk(10, service:redis_keyspace_hit_ratio:rate5m{f})",
+                                        f"bottomk(10, service:redis_keyspace_hit_ratio:rate{window}{f})",
                                         "{{service}}",
                                     )
                                 ],
                                 ds,
-                                description="The ten clusters with the worst 5m hit ratio.",
+                                description=f"The ten clusters with the worst {window} hit ratio.",
                                 limit=threshold(inventory, "redis", "min_hit_ratio"),
                                 width=12,
                                 height=8,

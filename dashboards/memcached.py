@@ -22,7 +22,7 @@ from dashboards.common import (
 from dashboards.domain import PrometheusOverview, prometheus_row
 from monitoring.kinds import KINDS
 from monitoring.model import Inventory
-from monitoring.naming import kind_dashboard_uid
+from monitoring.naming import kind_dashboard_uid, settings_rate_window
 
 KIND = "memcached"
 
@@ -30,6 +30,7 @@ NO_DATA_UNTIL_TRAFFIC: dict[str, str] = {}
 
 
 def build(inventory: Inventory) -> Dashboard:
+    window = settings_rate_window(inventory.settings)
     ds = datasource_ref("prometheus")
     s = selector("memcached")
     by = "sum by (service)"
@@ -56,9 +57,9 @@ def build(inventory: Inventory) -> Dashboard:
                     stat(
                         "Get hit ratio",
                         "percentunit",
-                        [PromQuery(f"service:memcached_hit_ratio:rate5m{selector()}", "{{service}}")],
+                        [PromQuery(f"service:memcached_hit_ratio:rate{window}{selector()}", "{{service}}")],
                         ds,
-                        description="Get hits / (hits + misses) over 5m.",
+                        description=f"Get hits / (hits + misses) over {window}.",
                         limit=threshold(inventory, KIND, "min_hit_ratio"),
                     ),
                     stat(

@@ -23,7 +23,7 @@ from dashboards.common import (
 from dashboards.domain import PrometheusOverview, prometheus_row
 from monitoring.kinds import KINDS
 from monitoring.model import Inventory
-from monitoring.naming import cloudwatch_board_uid, kind_dashboard_uid
+from monitoring.naming import cloudwatch_board_uid, kind_dashboard_uid, settings_rate_window
 
 KIND = "mysql"
 
@@ -33,6 +33,7 @@ NO_DATA_UNTIL_TRAFFIC = {
 
 
 def build(inventory: Inventory) -> Dashboard:
+    window = settings_rate_window(inventory.settings)
     ds = datasource_ref("prometheus")
     s = selector("mysql")
     by = "sum by (service)"
@@ -108,9 +109,9 @@ def build(inventory: Inventory) -> Dashboard:
                     timeseries(
                         "Slow queries",
                         "ops",
-                        [PromQuery(f"service:mysql_slow_queries:rate5m{selector()}", "{{service}}")],
+                        [PromQuery(f"service:mysql_slow_queries:rate{window}{selector()}", "{{service}}")],
                         ds,
-                        description="Queries slower than long_query_time, per second (5m rate).",
+                        description=f"Queries slower than long_query_time, per second ({window} rate).",
                         limit=threshold(inventory, KIND, "max_slow_queries_per_second", resolution=0.001),
                     ),
                     timeseries(

@@ -22,7 +22,7 @@ from dashboards.common import (
 from dashboards.domain import PrometheusOverview, prometheus_row
 from monitoring.kinds import KINDS
 from monitoring.model import Inventory
-from monitoring.naming import kind_dashboard_uid
+from monitoring.naming import kind_dashboard_uid, settings_rate_window
 
 KIND = "node"
 
@@ -30,6 +30,8 @@ NO_DATA_UNTIL_TRAFFIC: dict[str, str] = {}
 
 
 def build(inventory: Inventory) -> Dashboard:
+    window = settings_rate_window(inventory.settings)
+    cpu_use = f"instance:node_cpu_use_ratio:rate{window}"
     ds = datasource_ref("prometheus")
     s = selector("node")
     idle = selector("node", mode='="idle"')
@@ -67,13 +69,9 @@ def build(inventory: Inventory) -> Dashboard:
                     timeseries(
                         "CPU use",
                         "percentunit",
-                        [
-                            PromQuery(
-                                f"instance:node_cpu_use_ratio:rate5m{selector()}", "{{service}} {{instance}}"
-                            )
-                        ],
+                        [PromQuery(f"{cpu_use}{selector()}", "{{service}} {{instance}}")],
                         ds,
-                        description="Share of CPU time not idle (5m rate).",
+                        description=f"Share of CPU time not idle ({window} rate).",
                         limit=threshold(inventory, KIND, "max_cpu_use_ratio"),
                     ),
                     timeseries(
@@ -156,7 +154,7 @@ OVERVIEW_ROW = prometheus_row(
     PrometheusOverview(
         'avg(up{{job="node", {f}}})',
         "CPU use (top 5 instances)",
-        "topk(5, instance:node_cpu_use_ratio:rate5m{{{f}}})",
+        "topk(5, instance:node_cpu_use_ratio:rate{window}{{{f}}})",
         "percentunit",
         "max_cpu_use_ratio",
     ),

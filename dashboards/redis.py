@@ -23,7 +23,7 @@ from dashboards.common import (
 from dashboards.domain import PrometheusOverview, prometheus_row
 from monitoring.kinds import KINDS
 from monitoring.model import Inventory
-from monitoring.naming import cloudwatch_board_uid, kind_dashboard_uid
+from monitoring.naming import cloudwatch_board_uid, kind_dashboard_uid, settings_rate_window
 
 KIND = "redis"
 
@@ -34,6 +34,8 @@ NO_DATA_UNTIL_TRAFFIC = {
 
 
 def build(inventory: Inventory) -> Dashboard:
+    window = settings_rate_window(inventory.settings)
+    hit_ratio = f"service:redis_keyspace_hit_ratio:rate{window}"
     ds = datasource_ref("prometheus")
     s = selector("redis")
     by = "sum by (service)"
@@ -66,9 +68,10 @@ def build(inventory: Inventory) -> Dashboard:
                     stat(
                         "Keyspace hit ratio",
                         "percentunit",
-                        [PromQuery(f"service:redis_keyspace_hit_ratio:rate5m{selector()}", "{{service}}")],
+                        [PromQuery(f"{hit_ratio}{selector()}", "{{service}}")],
                         ds,
-                        description="Hits / (hits + misses) over 5m: when low, most reads hit the database.",
+                        description=f"Hits / (hits + misses) over {window}: when low, most reads hit the"
+                        " database.",
                         limit=threshold(inventory, KIND, "min_hit_ratio"),
                     ),
                     stat(

@@ -26,7 +26,7 @@ from dashboards.common import (
 from monitoring.generate.slo import sli_metric
 from monitoring.model import Domain, Inventory
 from monitoring.naming import slo_board_uid, slo_overview_uid
-from monitoring.slo.model import BURN_ALERTS, ID_LABEL, Slo, duration, sli_windows
+from monitoring.slo.model import ID_LABEL, Slo, alert_windows, burn_alerts, duration, sli_windows
 
 SLO_TAG = "slo"
 NO_DATA_UNTIL_TRAFFIC: dict[str, str] = {}
@@ -58,11 +58,11 @@ def _burn_rate(slo: Slo, minutes: int) -> str:
     return f"{sli_metric(minutes)}{_of(slo)}\n/ on ({ID_LABEL}) group_left\nslo:error_budget:ratio{_of(slo)}"
 
 
-def _alert_rates(slo: Slo) -> str:
+def _alert_rates(slo: Slo, scrape_interval_seconds: int) -> str:
     conditions = [
         f"{alert.severity} above {w.factor(slo.period_days):.3g}x on {duration(w.long_minutes)}"
         f" and {duration(w.short_minutes)}"
-        for alert in BURN_ALERTS
+        for alert in burn_alerts(scrape_interval_seconds)
         for w in alert.windows
     ]
     return "Alerts: " + "; ".join(conditions) + "."
@@ -70,7 +70,9 @@ def _alert_rates(slo: Slo) -> str:
 
 def build_slo(inventory: Inventory, slo: Slo) -> Dashboard:
     ds = datasource_ref("prometheus")
-    windows = sli_windows(slo)
+    interval = inventory.settings.prometheus.scrape_interval_seconds
+    windows = sli_windows(slo, interval)
+    shortest = duration(windows[0])
     period = duration(windows[-1])
     return dashboard(
         title=f"SLO {slo.service} {slo.name}",
@@ -113,9 +115,9 @@ def build_slo(inventory: Inventory, slo: Slo) -> Dashboard:
                     stat(
                         "Current burn rate",
                         "none",
-                        [PromQuery(f"slo:current_burn_rate:ratio{_of(slo)}", "5m")],
+                        [PromQuery(f"slo:current_burn_rate:ratio{_of(slo)}", shortest)],
                         ds,
-                        description="The 5m error ratio over the error budget.",
+                        description=f"The {shortest} error ratio over the error budget.",
                         limit=BURN_RATE,
                     ),
                 ],
@@ -129,7 +131,7 @@ def build_slo(inventory: Inventory, slo: Slo) -> Dashboard:
                         [PromQuery(_burn_rate(slo, m), duration(m)) for m in windows],
                         ds,
                         description="Error ratio over the budget, per alert window and the period. "
-                        + _alert_rates(slo),
+                        + _alert_rates(slo, interval),
                         limit=BURN_RATE,
                     ),
                     timeseries(
@@ -174,6 +176,7 @@ def build_overview(inventory: Inventory, domain: Domain) -> Dashboard:
     slos = [slo for slo in inventory.slos if slo.domain == domain.name]
     ds = datasource_ref("prometheus")
     selector = f"{{{FILTER}}}"
+    shortest = duration(alert_windows(inventory.settings.prometheus.scrape_interval_seconds)[0])
     return dashboard(
         title=f"{domain.title} SLOs",
         uid=slo_overview_uid(inventory.settings, domain.name),
@@ -199,7 +202,7 @@ def build_overview(inventory: Inventory, domain: Domain) -> Dashboard:
                             )
                         ],
                         ds,
-                        description="The 5m error ratio over each SLO's error budget.",
+                        description=f"The {shortest} error ratio over each SLO's error budget.",
                         limit=BURN_RATE,
                     ),
                     timeseries(

@@ -76,7 +76,12 @@ _DECLARED: tuple[CheckInfo, ...] = (
         ("inventory/unknown-alert", "alert overrides name a per-service alert of the kind's rule pack"),
         ("inventory/unknown-alarm", "alarm overrides name a check of the kind's alarm table"),
         ("inventory/maintenance-window", "maintenance windows use a known time zone and ascending ranges"),
+        ("inventory/coverage", "settings.coverage recommended ranges run upwards (max at least min)"),
         ("inventory/no-services", "the inventory declares at least one service"),
+        (
+            "inventory/scrape-interval",
+            "the scrape interval leaves the rule packs' fixed (hour-long) windows four scrapes",
+        ),
         ("inventory/grafana-uid", "no two domains (nor a domain and the fleet folder) share a Grafana uid"),
         ("inventory/reserved-label", "labels do not override the ones the tool sets"),
         ("inventory/retention-prefix", "log retention rules lie inside a claimed prefix"),
@@ -121,6 +126,10 @@ _DECLARED: tuple[CheckInfo, ...] = (
         ("pack/template", "rule pack annotations are templates the generator can expand"),
         ("pack/test-value", "rule pack test values fit the alert they test"),
         ("pack/selector", "alerts without ${services} start every selector with its job matcher"),
+        (
+            "pack/fixed-window",
+            "rate windows (and names that say one) follow the scrape interval: ${rate_window}",
+        ),
         ("pack/per-domain-service", "per_domain (absent()) alerts set no service label: none is real"),
     ),
     *_checks(

@@ -12,12 +12,17 @@ Stdlib only: this module is on the lint's fast import path.
 from __future__ import annotations
 
 import functools
+import os
 import re
+from collections import namedtuple
 from collections.abc import Iterable, Mapping
-from pathlib import Path
-from typing import NamedTuple
 
-CATALOG_DIR = Path(__file__).resolve().parent / "catalog"
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import NamedTuple
+
+# A path as text: pathlib would cost the lint's start-up its import.
+CATALOG_DIR = os.path.join(os.path.dirname(os.path.realpath(__file__)), "catalog")
 METRIC_TYPES = frozenset({"counter", "gauge", "histogram", "summary", "untyped"})
 CONDITIONAL = "conditional"
 SINCE = "since="
@@ -35,14 +40,19 @@ _SUFFIX_FAMILY_TYPES: tuple[tuple[str, frozenset[str]], ...] = (
 )
 
 
-class CatalogEntry(NamedTuple):
-    """A NamedTuple, not a dataclass: every lint run makes one per catalog line (2,400)."""
+# A named tuple, not a dataclass: every lint run makes one per catalog line (2,400). collections'
+# namedtuple at run time: typing.NamedTuple makes the same class, but imports typing.
+if TYPE_CHECKING:
 
-    name: str
-    type: str
-    conditional: bool
-    # The first exporter version that emits the series, when it is newer than the catalog's.
-    since: str | None = None
+    class CatalogEntry(NamedTuple):
+        name: str
+        type: str
+        conditional: bool
+        # The first exporter version that emits the series, when it is newer than the catalog's.
+        since: str | None = None
+
+else:
+    CatalogEntry = namedtuple("CatalogEntry", ("name", "type", "conditional", "since"), defaults=(None,))
 
 
 def version_key(version: str) -> tuple[int, ...]:
@@ -90,23 +100,25 @@ def parse_version(text: str) -> str | None:
 
 
 def available_catalogs() -> list[str]:
-    return sorted(path.stem for path in CATALOG_DIR.glob("*.txt"))
+    return sorted(name.removesuffix(".txt") for name in os.listdir(CATALOG_DIR) if name.endswith(".txt"))
 
 
 @functools.cache
 def load_catalog(exporter: str) -> dict[str, CatalogEntry]:
     """The catalog of `exporter`, cached: callers must not mutate the returned dict."""
-    path = CATALOG_DIR / f"{exporter}.txt"
-    if not _CATALOG_NAME.fullmatch(exporter) or not path.is_file():
+    path = os.path.join(CATALOG_DIR, f"{exporter}.txt")
+    if not _CATALOG_NAME.fullmatch(exporter) or not os.path.isfile(path):
         raise ValueError(f"no metric catalog {exporter!r}; available: {', '.join(available_catalogs())}")
-    return parse_catalog(path.read_text(encoding="utf-8"), str(path))
+    with open(path, encoding="utf-8") as lines:
+        return parse_catalog(lines.read(), path)
 
 
 @functools.cache
 def catalog_version(exporter: str) -> str | None:
     """The exporter version `exporter`'s catalog was captured from (its `# version:` header)."""
     load_catalog(exporter)
-    return parse_version((CATALOG_DIR / f"{exporter}.txt").read_text(encoding="utf-8"))
+    with open(os.path.join(CATALOG_DIR, f"{exporter}.txt"), encoding="utf-8") as lines:
+        return parse_version(lines.read())
 
 
 def unsupported(exporter: str, entry: CatalogEntry) -> bool:

@@ -137,6 +137,36 @@ class Passthrough:
 
 
 @dataclass(frozen=True)
+class CoverageRange:
+    """A recommended minimum of the monitoring-debt table, with the top of its range when given."""
+
+    min: int
+    max: int | None = None
+
+
+@dataclass(frozen=True)
+class CoverageBefore:
+    """settings.coverage.before.<kind>: the level of each signal before adopting mac."""
+
+    levels: Mapping[str, str]
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class CoverageSettings:
+    """settings.coverage as given: the figures before adopting mac and the minimums aimed for;
+    unset minimums are defaulted by monitoring/coverage (they depend on the generated output)."""
+
+    source: str = ""
+    baseline: Mapping[str, int] = field(default_factory=dict)
+    baseline_notes: Mapping[str, str] = field(default_factory=dict)
+    recommended: Mapping[str, CoverageRange] = field(default_factory=dict)
+    before: Mapping[str, CoverageBefore] = field(default_factory=dict)
+    # settings.grafana.url when the inventory sets one: the report links boards there, else to files.
+    grafana_url: str = ""
+
+
+@dataclass(frozen=True)
 class Settings:
     organization: str
     environment: str
@@ -156,6 +186,7 @@ class Settings:
     alertmanager: AlertmanagerSettings = AlertmanagerSettings()
     prometheus_operator: PrometheusOperatorSettings = PrometheusOperatorSettings()
     passthrough: Passthrough = Passthrough()
+    coverage: CoverageSettings = CoverageSettings()
 
 
 @dataclass(frozen=True)

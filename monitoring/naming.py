@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 
 from monitoring.model import Service, Settings
+from monitoring.rate_window import DEFAULT_RATE_WINDOW, rate_window
 
 # Labels every scraped target, alert and dashboard variable relies on.
 TARGET_LABELS = ("service", "domain", "team", "kind", "env")
@@ -126,3 +127,9 @@ def fleet_board_uid(settings: Settings) -> str:
 
 def folder_uid(settings: Settings, folder: str) -> str:
     return stable_uid(settings.organization, "folder", folder)
+
+
+def settings_rate_window(settings: Settings, least: str = DEFAULT_RATE_WINDOW) -> str:
+    """The window the packs' `${rate_window}` (`${rate_window:<least>}`) takes for this inventory:
+    boards reading a recording rule named by its window use it too."""
+    return rate_window(settings.prometheus.scrape_interval_seconds, least)

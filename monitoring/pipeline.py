@@ -8,7 +8,7 @@ from pathlib import Path
 
 from monitoring.artifacts import Artifact
 from monitoring.checks import RUN_CHECKS, check_artifacts
-from monitoring.coverage import coverage_report
+from monitoring.coverage import coverage_artifacts
 from monitoring.generate import GENERATORS, generate_all, generator
 from monitoring.inventory.build import load_inventory
 from monitoring.lazy import resolve
@@ -93,7 +93,7 @@ def build_artifacts(inventory_root: Path, parallel: bool = False, disabled: Iter
         inventory = load_inventory(inventory_root)
         families, findings = _generate_and_check(inventory, names)
     # Coverage summarises the other families, so it is derived from their artifacts.
-    coverage = [coverage_report(inventory, families)]
+    coverage = coverage_artifacts(inventory, families)
     findings += check_artifacts(coverage)
     off = frozenset(disabled)
     findings = [problem for problem in findings if problem.check not in off]

@@ -8,6 +8,7 @@ a pack is a located error before anything is generated.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import difflib
 import functools
 import json
@@ -28,6 +29,16 @@ from monitoring.inventory.validate import (
 )
 from monitoring.kinds import KINDS
 from monitoring.problems import Location, Problem
+from monitoring.rate_window import (
+    DEFAULT_RATE_WINDOW,
+    MAX_SCRAPE_INTERVAL_SECONDS,
+    RATE_WINDOW_SCRAPES,
+    duration_seconds,
+    rate_window,
+    rate_window_minutes,
+    rate_window_words,
+    window_minutes,
+)
 from monitoring.schema_validity import Validity
 
 RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
@@ -41,6 +52,14 @@ THRESHOLD_VARIABLES = ("services", "threshold")
 DOMAIN_VARIABLES = ("domain", "team")
 # Every alert's summary and description may name its `for`: an override changes it.
 ANNOTATION_FOR_VARIABLE = "for"
+# `${rate_window}` or `${rate_window:<least>}` (`10m`, `1h`) anywhere in an alert or recording rule,
+# record names included: the window of a rate over the scraped series (monitoring/rate_window.py),
+# in words in alert texts. Any other window is fixed, so at least four scrapes at the slowest
+# interval allowed.
+WINDOW_VARIABLE = "rate_window"
+FIXED_WINDOW_MINUTES = RATE_WINDOW_SCRAPES * MAX_SCRAPE_INTERVAL_SECONDS // 60
+_FIXED_WINDOW = re.compile(r"\[([0-9][0-9a-z]*)(?::[^\]]*)?\]")
+_NAMED_WINDOW = re.compile(r"(?<=[a-z_])[0-9]+[smhdwy](?=_|$)")
 _OPERATORS: Mapping[type[ast.AST], Callable[[float, float], float]] = {
     ast.Add: operator.add,
     ast.Sub: operator.sub,
@@ -69,6 +88,9 @@ class AlertTest:
     labels: tuple[str, ...] | None
     added_labels: Mapping[str, str]
     eval_minutes: int | None
+    # How much longer than the pack's the longest rate window of the pack is once filled
+    # (windowed): a rate over a window longer than its series reads low.
+    window_growth_minutes: int = 0
 
     @property
     def fires_on_absence(self) -> bool:
@@ -114,7 +136,72 @@ class RulePack:
         it) is in the pack; None when the pack has no such rule."""
         named = [(a.alert, a.location, a.fields) for a in self.alerts]
         named += [(r.record, r.location, r.fields) for r in self.recording_rules]
-        return next((fields.get(field, where) for name, where, fields in named if name == rule), None)
+        found = (fields.get(field, where) for n, where, fields in named if _name_pattern(n).fullmatch(rule))
+        return next(found, None)
+
+
+def _name_pattern(name: str) -> re.Pattern[str]:
+    """A template's name as the names it renders to: its window placeholders become windows."""
+    parts = PLACEHOLDER.split(name)
+    return re.compile(
+        "".join(re.escape(part) if index % 2 == 0 else "[0-9]+[mhd]" for index, part in enumerate(parts))
+    )
+
+
+def window_least(placeholder: str) -> str | None:
+    """The least window a window placeholder asks for (`rate_window:10m` -> `10m`); None for another
+    placeholder."""
+    name, colon, least = placeholder.partition(":")
+    if name != WINDOW_VARIABLE:
+        return None
+    return least if colon else DEFAULT_RATE_WINDOW
+
+
+def fill_windows(text: str, scrape_interval_seconds: int, words: bool = False) -> str:
+    """`text` with its window placeholders filled for series scraped every `scrape_interval_seconds`."""
+
+    def replace(match: re.Match[str]) -> str:
+        least = window_least(match.group(1))
+        if least is None:
+            return match.group(0)
+        window = rate_window(scrape_interval_seconds, least)
+        return rate_window_words(window) if words else window
+
+    return PLACEHOLDER.sub(replace, text)
+
+
+def windowed(pack: RulePack, scrape_interval_seconds: int) -> RulePack:
+    """The pack with every window placeholder filled; locations stay the templates'."""
+
+    def fill(text: str, words: bool = False) -> str:
+        return fill_windows(text, scrape_interval_seconds, words)
+
+    texts = [t for r in pack.recording_rules for t in (r.record, r.expr)] + [a.expr for a in pack.alerts]
+    leasts = {
+        minutes
+        for text in texts
+        for used in PLACEHOLDER.findall(text)
+        if (least := window_least(used)) and (minutes := window_minutes(least))
+    }
+    growth = max((rate_window_minutes(scrape_interval_seconds, m) - m for m in leasts), default=0)
+
+    return dataclasses.replace(
+        pack,
+        recording_rules=tuple(
+            dataclasses.replace(r, record=fill(r.record), expr=fill(r.expr)) for r in pack.recording_rules
+        ),
+        alerts=tuple(
+            dataclasses.replace(
+                a,
+                expr=fill(a.expr),
+                labels={name: fill(value) for name, value in a.labels.items()},
+                summary=fill(a.summary, True),
+                description=fill(a.description, True),
+                test=dataclasses.replace(a.test, window_growth_minutes=growth),
+            )
+            for a in pack.alerts
+        ),
+    )
 
 
 def evaluate(expression: str, variables: Mapping[str, float]) -> float:
@@ -280,16 +367,8 @@ def _template_problems(doc: Document) -> list[Problem]:
             variables, scope = (), "an alert without threshold or per_domain"
         for path, text in _strings(alert):
             allowed = (*variables, ANNOTATION_FOR_VARIABLE) if path[0] in ANNOTATION_FIELDS else variables
-            problems += [
-                Problem(
-                    doc.value_location((*at, *path)),
-                    f"alert {name}: placeholder ${{{used}}} is not filled in {scope}",
-                    f"allowed here: {', '.join(f'${{{v}}}' for v in allowed) or 'none'}",
-                    check="pack/placeholder",
-                )
-                for used in PLACEHOLDER.findall(text)
-                if used not in allowed
-            ]
+            problems += _placeholder_problems(doc, (*at, *path), f"alert {name}", text, allowed, scope)
+        problems += _window_problems(doc, (*at, "expr"), f"alert {name}", alert["expr"])
         if not variables and any(not alert["expr"].startswith("job=", i + 1) for i in _braces(alert["expr"])):
             problems.append(
                 Problem(
@@ -308,11 +387,79 @@ def _template_problems(doc: Document) -> list[Problem]:
                     Problem(doc.value_location((*at, field)), f"alert {name}: {error}", check="pack/template")
                 )
         problems += _test_problems(doc, at, alert)
+    return problems + _recording_problems(doc)
+
+
+def _placeholder_problems(
+    doc: Document, at: NodePath, subject: str, text: str, allowed: tuple[str, ...], scope: str
+) -> list[Problem]:
+    problems = []
+    for used in PLACEHOLDER.findall(text):
+        least = window_least(used)
+        if least is None and used not in allowed:
+            shown_allowed = ", ".join(f"${{{v}}}" for v in (*allowed, WINDOW_VARIABLE))
+            problems.append(
+                Problem(
+                    doc.value_location(at),
+                    f"{subject}: placeholder ${{{used}}} is not filled in {scope}",
+                    f"allowed here: {shown_allowed}",
+                    check="pack/placeholder",
+                )
+            )
+        elif least is not None and window_minutes(least) is None:
+            problems.append(
+                Problem(
+                    doc.value_location(at),
+                    f"{subject}: ${{{used}}} does not name its least window in whole minutes or hours",
+                    f"e.g. ${{{WINDOW_VARIABLE}}} ({DEFAULT_RATE_WINDOW}) or ${{{WINDOW_VARIABLE}:10m}}",
+                    check="pack/placeholder",
+                )
+            )
+    return problems
+
+
+def _window_problems(doc: Document, at: NodePath, subject: str, text: str) -> list[Problem]:
+    """Fixed windows shorter than four scrapes at the slowest interval allowed: rate windows must
+    follow the scrape interval (`${rate_window}`), and so must a name that says its window."""
+    field = at[-1]
+    found = _NAMED_WINDOW.findall(text) if field == "record" else _FIXED_WINDOW.findall(text)
+    short = [w for w in found if field == "record" or _shorter_than_fixed(w)]
+    return [
+        Problem(
+            doc.value_location(at),
+            f"{subject}: fixed window {window} "
+            + (
+                "in the name: the rule's window follows the scrape interval"
+                if field == "record"
+                else f"is shorter than {RATE_WINDOW_SCRAPES} scrapes at the slowest interval allowed"
+                f" ({MAX_SCRAPE_INTERVAL_SECONDS // 60}m)"
+            ),
+            f"write ${{{WINDOW_VARIABLE}}} (${{{WINDOW_VARIABLE}:{window}}} keeps {window} as its least)",
+            check="pack/fixed-window",
+        )
+        for window in short
+    ]
+
+
+def _shorter_than_fixed(window: str) -> bool:
+    seconds = duration_seconds(window)
+    return seconds is not None and seconds < 60 * FIXED_WINDOW_MINUTES
+
+
+def _recording_problems(doc: Document) -> list[Problem]:
+    problems: list[Problem] = []
+    for index, rule in enumerate(doc.data["recording_rules"]):
+        subject = f"recording rule {shown(rule['record'])}"
+        for field in ("record", "expr"):
+            at: NodePath = ("recording_rules", index, field)
+            problems += _placeholder_problems(doc, at, subject, rule[field], (), "a recording rule")
+            problems += _window_problems(doc, at, subject, rule[field])
     return problems
 
 
 def _braces(expr: str) -> list[int]:
-    return [index for index, char in enumerate(expr) if char == "{"]
+    """Where the selectors of `expr` open (a placeholder's `${` is none)."""
+    return [index for index, char in enumerate(expr) if char == "{" and expr[index - 1 : index] != "$"]
 
 
 def _test_problems(doc: Document, at: NodePath, alert: Mapping[str, Any]) -> list[Problem]:

@@ -9,7 +9,6 @@ scan of every rendered artifact before `mac generate` writes.
 from __future__ import annotations
 
 import bisect
-import dataclasses
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -250,9 +249,7 @@ def refuse_secrets(documents: list[Document], problems: list[Problem]) -> list[P
         return text
 
     others = [
-        dataclasses.replace(p, message=scrub(p.message), hint=scrub(p.hint))
-        for p in problems
-        if p.location not in where
+        p.replace(message=scrub(p.message), hint=scrub(p.hint)) for p in problems if p.location not in where
     ]
     return others + [problem for _, problem in found]
 

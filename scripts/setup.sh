@@ -9,7 +9,7 @@ mode="${1:-python}"
 debian_packages=(
   prometheus prometheus-alertmanager prometheus-node-exporter prometheus-mysqld-exporter
   prometheus-redis-exporter prometheus-postgres-exporter redis-server mariadb-server postgresql
-  hyperfine victoria-metrics
+  hyperfine victoria-metrics chromium
 )
 
 install_debian_packages() {

@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+# Registered here, once: a session fixture imported into each test module is one per module (a
+# moto server each, started cold).
+from tests.aws_fixtures import moto, moto_server  # noqa: F401 (fixtures)
 from tests.servers import (
     MYSQLD_EXPORTER_FLAGS,
     MariaDB,
@@ -81,11 +84,16 @@ def node_exporter(server_pool: ServerPool) -> NodeExporter:
     return server_pool.start_node_exporter()
 
 
-@pytest.fixture(scope="session")
-def prometheus_factory(server_pool: ServerPool) -> PrometheusFactory:
-    """`start(config_yaml_text, rule_files=None)`: a new Prometheus per call, all stopped at session end."""
+@pytest.fixture(scope="module")
+def prometheus_factory(server_pool: ServerPool) -> Iterator[PrometheusFactory]:
+    """`start(config_yaml_text, rule_files=None)`: a new Prometheus per call, stopped when the
+    module's tests are done (left running, it would scrape and evaluate for the rest of the session)."""
+    started: list[PrometheusHandle] = []
 
     def start(config_yaml_text: str, rule_files: Mapping[str, str] | None = None) -> PrometheusHandle:
-        return server_pool.start_prometheus(config_yaml_text, rule_files)
+        started.append(server_pool.start_prometheus(config_yaml_text, rule_files))
+        return started[-1]
 
-    return start
+    yield start
+    for prometheus in reversed(started):
+        prometheus.stop()

@@ -1,4 +1,4 @@
-"""Small helpers shared by tests: the repo root, golden-file comparison, running `mac`."""
+"""Small helpers shared by tests: the repo root, golden-file comparison, running `mac` and promtool."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from monitoring.artifacts import Artifact
@@ -34,6 +35,28 @@ def assert_golden(path: Path, actual: str | bytes) -> None:
 
 def run_mac(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*MAC, *args], cwd=cwd, capture_output=True, text=True, timeout=120, check=False)
+
+
+def promtool_test_failures(files: Sequence[str | Path]) -> str:
+    """`promtool test rules` on each file, as many files at once as there are CPUs (one promtool
+    runs the files it is given one after another, on one core). Returns the output of every file
+    that failed under its name, "" when all passed."""
+    from tests.servers import tool
+
+    assert files, "no promtool test file to run"
+    promtool = tool("promtool")
+
+    def run(path: str | Path) -> subprocess.CompletedProcess[str]:
+        argv = [promtool, "test", "rules", str(path)]
+        return subprocess.run(argv, capture_output=True, text=True, timeout=600, check=False)
+
+    with ThreadPoolExecutor(max_workers=min(len(files), os.cpu_count() or 1)) as pool:
+        runs = list(pool.map(run, files))
+    return "".join(
+        f"--- {path}: promtool exit {done.returncode}\n{done.stdout}{done.stderr}"
+        for path, done in zip(files, runs, strict=True)
+        if done.returncode != 0
+    )
 
 
 @functools.cache

@@ -320,7 +320,7 @@ def test_available_catalogs() -> None:
 
 @pytest.mark.parametrize("name", sorted(available_catalogs()))
 def test_every_shipped_catalog_parses_and_is_sorted(name: str) -> None:
-    text = (metric_catalog.CATALOG_DIR / f"{name}.txt").read_text()
+    text = Path(metric_catalog.CATALOG_DIR, f"{name}.txt").read_text()
     assert load_catalog(name), name
     generated = text.split(HAND_ADDED_MARKER)[0]
     names = [line.split()[0] for line in generated.splitlines() if line.strip() and not line.startswith("#")]

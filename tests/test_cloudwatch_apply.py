@@ -17,7 +17,7 @@ from click.testing import CliRunner, Result
 from cli.main import cli
 from monitoring.generate.cloudwatch import desired_alarms
 from monitoring.inventory.build import load_inventory
-from tests.aws_fixtures import MotoServer, moto, moto_server  # noqa: F401 (fixtures)
+from tests.aws_fixtures import MotoServer
 from tests.fault_proxy import FaultProxy
 from tests.helpers import REPO
 from tests.servers import free_port
@@ -159,14 +159,14 @@ ORDERS_DB_ALARMS = sum("/mysql/orders-db/" in name for name in FLEET_WANTED)
 
 
 @pytest.fixture
-def proxy(moto: MotoServer) -> Iterator[FaultProxy]:  # noqa: F811
+def proxy(moto: MotoServer) -> Iterator[FaultProxy]:
     started = FaultProxy(moto.url, throttle_share=0.3, seed=7).start()
     yield started
     started.stop()
 
 
 def test_create_from_empty_sets_retention_on_existing_groups_and_then_plans_nothing(
-    moto: MotoServer,  # noqa: F811
+    moto: MotoServer,
 ) -> None:
     create_groups(
         moto.url,
@@ -213,7 +213,7 @@ def test_create_from_empty_sets_retention_on_existing_groups_and_then_plans_noth
     assert "1 slow-query log groups do not exist yet" in again.output  # billing-db: never created
 
 
-def test_changed_threshold_updates_only_that_alarm(moto: MotoServer, tmp_path: Path) -> None:  # noqa: F811
+def test_changed_threshold_updates_only_that_alarm(moto: MotoServer, tmp_path: Path) -> None:
     assert apply(FLEET, moto.url).exit_code == 0
     changed = edited_fleet(
         tmp_path,
@@ -234,7 +234,7 @@ def test_changed_threshold_updates_only_that_alarm(moto: MotoServer, tmp_path: P
 
 
 def test_prune_deletes_owned_leftovers_only_and_never_unowned_alarms(
-    moto: MotoServer,  # noqa: F811
+    moto: MotoServer,
     tmp_path: Path,
 ) -> None:
     assert apply(FLEET, moto.url).exit_code == 0
@@ -258,7 +258,7 @@ def test_prune_deletes_owned_leftovers_only_and_never_unowned_alarms(
     assert plan(without_orders, moto.url, "--prune").exit_code == 0
 
 
-def test_an_unowned_alarm_with_a_wanted_name_is_a_conflict_not_overwritten(moto: MotoServer) -> None:  # noqa: F811
+def test_an_unowned_alarm_with_a_wanted_name_is_a_conflict_not_overwritten(moto: MotoServer) -> None:
     put_unowned_alarm(moto.url, "acme/test/mysql/orders-db/cpu-high", 50)
     applied = apply(FLEET, moto.url)
     assert applied.exit_code == 1, applied.output
@@ -328,7 +328,7 @@ def test_deletes_respect_the_100_name_limit(proxy: FaultProxy, tmp_path: Path) -
 
 
 def test_inventories_of_one_organization_never_prune_each_others_alarms(
-    moto: MotoServer,  # noqa: F811
+    moto: MotoServer,
     tmp_path: Path,
 ) -> None:
     production = edited_fleet(tmp_path, "  environment: test\n", "  environment: production\n", name="prod")
@@ -350,7 +350,7 @@ def test_inventories_of_one_organization_never_prune_each_others_alarms(
     assert plan(production, moto.url, "--prune").exit_code == 0
 
 
-def test_an_inventory_id_that_extends_ours_is_not_ours(moto: MotoServer, tmp_path: Path) -> None:  # noqa: F811
+def test_an_inventory_id_that_extends_ours_is_not_ours(moto: MotoServer, tmp_path: Path) -> None:
     # "acme/prod/" is a name prefix of every "acme/prod/eu/..." alarm: only the exact tag decides.
     europe = edited_fleet(
         tmp_path, "  environment: test\n", "  environment: test\n  inventory_id: acme/prod/eu\n"
@@ -374,7 +374,7 @@ def test_an_inventory_id_that_extends_ours_is_not_ours(moto: MotoServer, tmp_pat
 
 
 def test_prune_refuses_to_delete_more_than_the_limit_unless_allowed(
-    moto: MotoServer,  # noqa: F811
+    moto: MotoServer,
     tmp_path: Path,
 ) -> None:
     databases = "".join(
@@ -408,7 +408,7 @@ def test_prune_refuses_to_delete_more_than_the_limit_unless_allowed(
     assert len(alarms(moto.url)) == FLEET_ALARMS
 
 
-def test_retention_only_on_owned_groups_and_shortening_is_held_back(moto: MotoServer) -> None:  # noqa: F811
+def test_retention_only_on_owned_groups_and_shortening_is_held_back(moto: MotoServer) -> None:
     ours = {"managed-by": "mac", "mac:inventory": "acme/test"}
     create_groups(
         moto.url,
@@ -456,7 +456,7 @@ def test_retention_only_on_owned_groups_and_shortening_is_held_back(moto: MotoSe
     assert plan(FLEET, moto.url).exit_code == 0
 
 
-def test_a_rule_may_opt_in_to_shortening(moto: MotoServer, tmp_path: Path) -> None:  # noqa: F811
+def test_a_rule_may_opt_in_to_shortening(moto: MotoServer, tmp_path: Path) -> None:
     create_groups(moto.url, {"/aws/lambda/thumbnails": 365})
     opted_in = edited_fleet(
         tmp_path,
@@ -470,7 +470,7 @@ def test_a_rule_may_opt_in_to_shortening(moto: MotoServer, tmp_path: Path) -> No
 
 
 def test_apply_converges_in_one_run_through_throttling_server_errors_and_resets(
-    moto: MotoServer,  # noqa: F811
+    moto: MotoServer,
 ) -> None:
     create_groups(moto.url, {"/aws/rds/instance/orders-db/slowquery": None, "/aws/lambda/thumbnails": 365})
     weather = FaultProxy(moto.url, throttle_share=0.3, seed=3, server_error_share=0.05, reset_share=0.05)
@@ -503,7 +503,7 @@ def test_tags_are_read_in_bulk_and_per_alarm_only_where_the_bulk_answer_has_none
     assert proxy.requests["ListTagsForResource"] == 1  # only the untagged alarm under our prefix
 
 
-def test_unreachable_aws_exits_3_with_one_line_and_no_traceback(moto: MotoServer) -> None:  # noqa: F811
+def test_unreachable_aws_exits_3_with_one_line_and_no_traceback(moto: MotoServer) -> None:
     closed = f"http://127.0.0.1:{free_port()}"
     for extra in (["plan", "cloudwatch"], ["apply", "cloudwatch", "--yes"]):
         result = mac(
@@ -516,7 +516,7 @@ def test_unreachable_aws_exits_3_with_one_line_and_no_traceback(moto: MotoServer
         assert "Traceback" not in result.output
 
 
-def test_aws_dropping_every_write_stops_the_run_with_exit_3(moto: MotoServer) -> None:  # noqa: F811
+def test_aws_dropping_every_write_stops_the_run_with_exit_3(moto: MotoServer) -> None:
     dropping = FaultProxy(moto.url, reset_share=1.0, weather_operations=frozenset({"PutMetricAlarm"}))
     dropping.start()
     try:
@@ -530,7 +530,7 @@ def test_aws_dropping_every_write_stops_the_run_with_exit_3(moto: MotoServer) ->
     assert "Traceback" not in result.output
 
 
-def test_missing_credentials_are_bad_setup_exit_2(moto: MotoServer, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+def test_missing_credentials_are_bad_setup_exit_2(moto: MotoServer, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("AWS_ACCESS_KEY_ID")
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")

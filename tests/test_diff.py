@@ -86,6 +86,19 @@ def test_one_threshold_edit_shows_exactly_that_alert_in_markdown(repo: Path) -> 
     assert "+0.00 USD per month" in result.stdout
 
 
+def test_alarm_thresholds_read_as_the_inventory_wrote_them(repo: Path) -> None:
+    append(
+        repo,
+        "  - kind: mysql\n    name: orders\n    domain: shop\n    endpoint: orders.example.internal:3306\n",
+    )
+    git(repo, "commit", "-q", "-am", "orders")
+    append(repo, "    thresholds: {max_cpu_percent: 70, max_read_latency_seconds: 0.125}\n")
+    result = mac_diff(repo)
+    assert result.exit_code == 0, result.output
+    assert "      Threshold: 80 -> 70\n" in result.stdout
+    assert "      Threshold: 0.05 -> 0.125\n" in result.stdout
+
+
 def test_json_lists_every_family_with_before_and_after(repo: Path) -> None:
     override_memory_threshold(repo)
     document = diff_json(mac_diff(repo, "--format", "json"))

@@ -3,6 +3,7 @@ pure parts (names, domains, log families) on their own."""
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import re
@@ -18,7 +19,7 @@ from cli.main import cli
 from monitoring.discover.build import DomainRules, glob_matches, log_family, plain_name, retention_changes
 from monitoring.discover.found import FoundLogGroup
 from monitoring.inventory.build import load_inventory
-from tests.aws_fixtures import MotoServer, moto, moto_server  # noqa: F401 (fixtures)
+from tests.aws_fixtures import MotoServer
 from tests.fault_proxy import FaultProxy
 
 DOMAINS = ("sales", "ops", "finance")
@@ -33,14 +34,21 @@ def mac(*args: str | Path) -> Result:
     return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
 
 
+@functools.cache
+def _seeding_session() -> Any:
+    """One boto3 session for all seeding: a session parses each service's model once, and a new
+    session per client would parse them again (most of a second per client)."""
+    return boto3.session.Session()
+
+
+@functools.cache
+def _client(url: str, service: str, region: str, credentials: tuple[tuple[str, str], ...]) -> Any:
+    return _seeding_session().client(service, region_name=region, endpoint_url=url, **dict(credentials))
+
+
 def client(server: MotoServer, service: str, region: str, **credentials: str) -> Any:
-    session = boto3.session.Session(
-        credentials.get("aws_access_key_id"),
-        credentials.get("aws_secret_access_key"),
-        credentials.get("aws_session_token"),
-        region,
-    )
-    return session.client(service, endpoint_url=server.url)  # type: ignore[call-overload]
+    """A client on the environment's credentials (the `moto` fixture's), or on the ones given."""
+    return _client(server.url, service, region, tuple(sorted(credentials.items())))
 
 
 def role_credentials(server: MotoServer, role_arn: str) -> dict[str, str]:
@@ -198,7 +206,7 @@ def services(inventory: Path) -> dict[str, dict[str, Any]]:
     return found
 
 
-def test_discovers_a_fleet_into_an_inventory_that_validates(moto: MotoServer, tmp_path: Path) -> None:  # noqa: F811
+def test_discovers_a_fleet_into_an_inventory_that_validates(moto: MotoServer, tmp_path: Path) -> None:
     fleet = seed_fleet(moto)
     inventory = tmp_path / "inventory"
     result = discover(inventory, moto, "--organization", "acme", "--region", "us-east-1")
@@ -261,7 +269,7 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1))
 
 
-def test_rediscover_keeps_edits_adds_new_and_reports_gone(moto: MotoServer, tmp_path: Path) -> None:  # noqa: F811
+def test_rediscover_keeps_edits_adds_new_and_reports_gone(moto: MotoServer, tmp_path: Path) -> None:
     databases = seed_databases(moto, "us-east-1", 9)
     caches = seed_caches(moto, "us-east-1", 6)
     inventory = tmp_path / "inventory"
@@ -315,7 +323,7 @@ def test_rediscover_keeps_edits_adds_new_and_reports_gone(moto: MotoServer, tmp_
     assert caches[0] in services(inventory)
 
 
-def test_discovers_two_accounts_in_two_regions(moto: MotoServer, tmp_path: Path) -> None:  # noqa: F811
+def test_discovers_two_accounts_in_two_regions(moto: MotoServer, tmp_path: Path) -> None:
     other = role_credentials(moto, OTHER_ROLE)
     seed_databases(moto, "us-east-1", 5)
     seed_caches(moto, "eu-west-1", 3)
@@ -361,7 +369,7 @@ def test_discovers_two_accounts_in_two_regions(moto: MotoServer, tmp_path: Path)
     assert "0 services added" in again.stdout and "0 disappeared" in again.stdout
 
 
-def test_server_errors_are_retried(moto: MotoServer, tmp_path: Path) -> None:  # noqa: F811
+def test_server_errors_are_retried(moto: MotoServer, tmp_path: Path) -> None:
     seed_databases(moto, "us-east-1", 6)
     # Seeded so that the first DescribeLogGroups answers 500 or 503 and a later one gets through.
     weather = FaultProxy(
@@ -388,7 +396,7 @@ def test_server_errors_are_retried(moto: MotoServer, tmp_path: Path) -> None:  #
     assert "default/us-east-1 logs: 10 log groups" in result.stderr
 
 
-def test_bad_input_exits_2(moto: MotoServer, tmp_path: Path) -> None:  # noqa: F811
+def test_bad_input_exits_2(moto: MotoServer, tmp_path: Path) -> None:
     no_group = discover(
         tmp_path / "a", moto, "--organization", "acme", "--region", "us-east-1", "--domain-pattern", "^x"
     )

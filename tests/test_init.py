@@ -17,7 +17,7 @@ from cli.main import cli
 from monitoring.inventory.build import load_inventory
 from monitoring.inventory.schema import schema_text
 from monitoring.scaffold import SCHEMA_FILE, TEMPLATES
-from tests.aws_fixtures import MotoServer, moto, moto_server  # noqa: F401 (fixtures)
+from tests.aws_fixtures import MotoServer
 from tests.servers import tool
 
 MAC_BIN = Path(sys.executable).with_name("mac")
@@ -28,14 +28,14 @@ def init(*args: str) -> Result:
     return CliRunner().invoke(cli, ["init", *args])
 
 
-def run(command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def run(command: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
     """A shell command as CI or pre-commit runs it: `mac` and `promtool` found on PATH."""
     path = os.pathsep.join([str(MAC_BIN.parent), str(Path(tool("promtool")).parent), os.environ["PATH"]])
     return subprocess.run(
         command,
         shell=True,
         cwd=cwd,
-        env={**os.environ, "PATH": path},
+        env={**os.environ, "PATH": path, **env},
         capture_output=True,
         text=True,
         timeout=120,
@@ -134,7 +134,7 @@ def test_inventory_files_point_editors_at_the_schema(repo: Path) -> None:
 def test_workflow_parses_and_its_steps_pass(made: Path) -> None:
     workflow = load_yaml(made / ".github" / "workflows" / "monitoring.yml")
     steps = workflow["jobs"]["monitoring"]["steps"]
-    runs = {step["name"]: step["run"] for step in steps if "run" in step}
+    runs = {step["name"]: step["run"] for step in steps if "run" in step and "if" not in step}
     assert "pip install" in runs.pop("Install mac and promtool")
     commands = list(runs.values())
     assert commands == [
@@ -143,12 +143,47 @@ def test_workflow_parses_and_its_steps_pass(made: Path) -> None:
         "make lint FORMAT=github",
         "make test",
     ]
+    assert [step["if"] for step in steps if "if" in step] == ["github.event_name == 'pull_request'"]
     makefile = (made / "Makefile").read_text(encoding="utf-8")
     assert "$(MAC) validate" in makefile and "$(MAC) generate --check" in makefile
     assert "$(MAC) lint" in makefile and "$(PROMTOOL) test rules" in makefile
     for name, command in runs.items():
         done = run(command, made)
         assert done.returncode == 0, f"{name}:\n{done.stdout}{done.stderr}"
+
+
+def test_pull_request_step_summarises_the_monitoring_diff(made: Path, tmp_path: Path) -> None:
+    workflow = load_yaml(made / ".github" / "workflows" / "monitoring.yml")
+    steps = workflow["jobs"]["monitoring"]["steps"]
+    assert steps[0]["with"]["fetch-depth"] == 0  # the base branch is fetched
+    (command,) = [step["run"] for step in steps if step.get("if") == "github.event_name == 'pull_request'"]
+    repo = tmp_path / "repo"
+    subprocess.run(["cp", "-a", str(made), str(repo)], check=True)
+    identity = {
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_AUTHOR_NAME": "ci",
+        "GIT_AUTHOR_EMAIL": "ci@example.com",
+        "GIT_COMMITTER_NAME": "ci",
+        "GIT_COMMITTER_EMAIL": "ci@example.com",
+    }
+    for git in (
+        "git init -q",
+        "git add -A",
+        "git commit -qm base",
+        "git update-ref refs/remotes/origin/main HEAD",
+    ):
+        assert run(git, repo, **identity).returncode == 0, git
+    example = repo / "inventory" / "example.yaml"
+    example.write_text(
+        example.read_text(encoding="utf-8") + "    thresholds: {max_cpu_percent: 70}\n", encoding="utf-8"
+    )
+    assert run("git commit -qam 'example-db: CPU at 70%'", repo, **identity).returncode == 0
+    summary = tmp_path / "step-summary.md"
+    done = run(command, repo, GITHUB_BASE_REF="main", GITHUB_STEP_SUMMARY=str(summary))
+    assert done.returncode == 0, done.stdout + done.stderr
+    text = summary.read_text(encoding="utf-8")
+    assert text.startswith("### Monitoring changes\n")
+    assert "| CloudWatch alarms | 0 | 0 | 1 |" in text and "Threshold: `80` -> `70`" in text
 
 
 def test_pre_commit_hooks_run_mac_validate_and_generate_check(made: Path) -> None:
@@ -161,7 +196,7 @@ def test_pre_commit_hooks_run_mac_validate_and_generate_check(made: Path) -> Non
         assert done.returncode == 0, f"{hook['id']}:\n{done.stdout}{done.stderr}"
 
 
-def test_make_plan_apply_then_plan_shows_nothing(moto: MotoServer, tmp_path: Path) -> None:  # noqa: F811
+def test_make_plan_apply_then_plan_shows_nothing(moto: MotoServer, tmp_path: Path) -> None:
     assert init(str(tmp_path), "--organization", "acme").exit_code == 0  # moto's own account id
     aws = f"AWS_FLAGS=--endpoint-url={moto.url}"
     steps = (
@@ -213,8 +248,46 @@ def test_an_existing_inventory_is_kept(tmp_path: Path) -> None:
     (inventory / "discovered.yaml").write_text("settings: {}\n", encoding="utf-8")
     result = init(str(tmp_path), "--organization", "acme")
     assert result.exit_code == 0, result.output
+    assert "does not validate yet" in result.output
     assert sorted(path.name for path in inventory.iterdir()) == ["discovered.yaml"]
     assert (tmp_path / "Makefile").is_file()
+
+
+def test_a_kept_inventory_names_the_readme_and_points_at_the_schema(tmp_path: Path) -> None:
+    inventory = tmp_path / "inventory"
+    (inventory / "teams").mkdir(parents=True)
+    settings = "# Ours.\nsettings:\n  organization: globex\n  environment: staging\n  region: eu-west-1\n"
+    team = (
+        "domains:\n  - {name: shop, team: shop-eng, receiver: shop-eng}\n"
+        "services:\n  - {kind: redis, name: cart, domain: shop, endpoint: 'cart.example.internal:6379'}\n"
+    )
+    (inventory / "settings.yaml").write_text(settings, encoding="utf-8")
+    (inventory / "teams" / "shop.yaml").write_text(team, encoding="utf-8")
+    result = init(str(tmp_path))
+    assert result.exit_code == 0, result.output
+    readme = (tmp_path / "README.md").read_text(encoding="utf-8")
+    assert readme.startswith("# globex monitoring\n")
+    assert "for globex (staging, eu-west-1)" in readme
+    modeline = "# yaml-language-server: $schema="
+    assert (inventory / "settings.yaml").read_text(encoding="utf-8") == (
+        f"{modeline}../inventory.schema.json\n{settings}"
+    )
+    assert (inventory / "teams" / "shop.yaml").read_text(encoding="utf-8") == (
+        f"{modeline}../../inventory.schema.json\n{team}"
+    )
+    pointed = {path.resolve() for path in (inventory / "settings.yaml", inventory / "teams" / "shop.yaml")}
+    assert {
+        (tmp_path / line.split()[1]).resolve()
+        for line in result.stdout.splitlines()
+        if line.startswith("pointed ")
+    } == pointed
+    assert load_inventory(inventory).settings.organization == "globex"
+    # An option given wins over the inventory; files already pointing are left as they are.
+    again = init(str(tmp_path), "--organization", "initech", "--environment", "qa", "--force")
+    assert again.exit_code == 0, again.output
+    assert "for initech (qa, eu-west-1)" in (tmp_path / "README.md").read_text(encoding="utf-8")
+    assert "pointed" not in again.output
+    assert (inventory / "settings.yaml").read_text(encoding="utf-8").count(modeline) == 1
 
 
 def test_organization_defaults_to_the_folder_name_and_must_be_a_plain_name(tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ from monitoring.aws.retention import retention_policy
 from monitoring.generate.cloudwatch import desired_alarms
 from monitoring.inventory.build import load_inventory
 from monitoring.model import Inventory, LogRetention, Service, Settings
-from tests.aws_fixtures import MotoServer, moto, moto_server  # noqa: F401 (fixtures)
+from tests.aws_fixtures import MotoServer
 from tests.helpers import REPO
 
 EVERY_KIND = REPO / "tests" / "fixtures" / "inventory" / "valid" / "every-kind"
@@ -115,7 +115,7 @@ def test_p99_alarms_pass_botocore_and_our_compiled_check(alarms: Mapping[str, di
 
 
 def test_the_plan_sees_no_change_on_a_p99_alarm_read_back_from_moto(
-    moto: MotoServer,  # noqa: F811
+    moto: MotoServer,
     alarms: Mapping[str, dict[str, Any]],
 ) -> None:
     cloudwatch = boto3.client("cloudwatch", region_name="us-east-1", endpoint_url=moto.url)

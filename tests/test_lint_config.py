@@ -250,11 +250,11 @@ def test_config_found_upward_to_the_git_root(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n", encoding="utf-8")
     assert find_config(deep) is None  # a pyproject.toml without [tool.mac.lint] is not a lint config
     (tmp_path / "pyproject.toml").write_text(PYPROJECT, encoding="utf-8")
-    assert find_config(deep) == tmp_path / "pyproject.toml"
+    assert find_config(deep) == str(tmp_path / "pyproject.toml")
     (tmp_path / "a" / ".mac-lint.yaml").write_text("{}", encoding="utf-8")
-    assert find_config(deep) == tmp_path / "a" / ".mac-lint.yaml"
+    assert find_config(deep) == str(tmp_path / "a" / ".mac-lint.yaml")
     outside = tmp_path.parent / ".mac-lint.yaml"
-    assert not outside.exists() or find_config(deep) != outside
+    assert not outside.exists() or find_config(deep) != str(outside)
 
 
 def house_at(level: str) -> str:
@@ -344,3 +344,25 @@ def test_catalog_files_are_known_to_catalog_coverage(tmp_path: Path) -> None:
     settings = load_config(config, "correctness")
     assert [f.check for f in lint_texts([("rules.yml", text)], settings=settings)] == []
     assert [f.check for f in lint_texts([("rules.yml", text)])] == ["catalog/coverage"]
+
+
+@pytest.mark.parametrize(
+    ("global_block", "seconds"),
+    [
+        ("global:\n  scrape_interval: 30s\n", 30.0),
+        ("global:\n  evaluation_interval: 1m\n  scrape_interval: '15s'  # quoted\n", 15.0),
+        ("global: {scrape_interval: 20s}\n", 20.0),  # flow style: read by PyYAML
+        ("global:\n  scrape_interval: 90\n", 60.0),  # a number, not a duration: the default
+        ("global:\n  scrape_interval: 1m\n  scrape_interval: 2m\n", 120.0),  # the last key, as YAML loads
+        ("scrape_configs: []\n", 60.0),
+    ],
+)
+def test_the_generated_rules_use_the_generated_scrape_interval(
+    tmp_path: Path, global_block: str, seconds: float
+) -> None:
+    from cli.lint_config import with_generated_scrape_interval
+    from monitoring.lint.config import LintSettings
+
+    (tmp_path / "prometheus").mkdir()
+    (tmp_path / "prometheus" / "prometheus.yml").write_text(f"# generated\n{global_block}rule_files: []\n")
+    assert with_generated_scrape_interval(LintSettings(), str(tmp_path)).scrape_interval_s == seconds

@@ -29,7 +29,7 @@ NOT_A_LINT_CONFIG = [
 def test_every_spelling_of_the_table_is_found(tmp_path: Path, text: str) -> None:
     (tmp_path / ".git").mkdir()
     (tmp_path / "pyproject.toml").write_text(text, encoding="utf-8")
-    assert find_config(tmp_path) == tmp_path / "pyproject.toml"
+    assert find_config(tmp_path) == str(tmp_path / "pyproject.toml")
 
 
 @pytest.mark.parametrize("text", NOT_A_LINT_CONFIG)

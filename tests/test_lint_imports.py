@@ -61,12 +61,39 @@ def test_linting_rule_files_starts_without_click_or_the_kinds() -> None:
     assert sorted(m for m in modules if m.split(".")[0] == "click" or m.startswith("monitoring.kinds")) == []
 
 
+# Standard modules a lint of rule files (text, github or checkstyle output) does without: each costs
+# its start-up more than the lint of a small file (dataclasses brings inspect, ast and dis; pathlib
+# urllib.parse and ipaddress).
+STARTUP_HEAVY = ("dataclasses", "inspect", "ast", "typing", "pathlib", "urllib", "json")
+
+
+def _heavy(modules: set[str]) -> list[str]:
+    return sorted(m for m in modules if m.split(".")[0] in STARTUP_HEAVY)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("lint", "tests/fixtures/lint-corpus/valid/catalog-kafka.yml"),
+        ("lint", "--format", "github", "tests/fixtures/lint-corpus/invalid"),
+        ("lint", "--profile", "house", "tests/fixtures/lint-corpus/valid/prometheusrule-coredns.yaml"),
+        ("lint",),  # the generated rules, with the generated config's scrape interval and mixins
+    ],
+)
+def test_linting_files_starts_without_dataclasses_typing_pathlib_or_json(args: tuple[str, ...]) -> None:
+    code, modules = imported_modules(*args)
+    assert code in (0, 1)
+    assert "monitoring.lint.runner" in modules
+    assert _heavy(modules) == []
+
+
 def test_a_finding_is_reported_on_the_same_lean_path(tmp_path: Path) -> None:
     broken = tmp_path / "broken.rules.yml"
     broken.write_text("groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: rate(up[5m]\n")
     code, modules = imported_modules("lint", str(broken))
     assert code == 1
     assert _forbidden(modules) == []
+    assert _heavy(modules) == []
 
 
 @pytest.mark.parametrize("args", [("lint", "--dashboards"), ("lint", "--list-checks")])
@@ -74,3 +101,20 @@ def test_other_lint_modes_import_no_generation_library(args: tuple[str, ...]) ->
     code, modules = imported_modules(*args)
     assert code == 0
     assert _forbidden(modules) == []
+
+
+def test_a_block_style_rule_file_is_linted_without_pyyaml(tmp_path: Path) -> None:
+    """Importing PyYAML costs more than linting a small file: monitoring.lint.block_yaml composes
+    block-style YAML, and PyYAML reads only what it declines (here an anchor and its alias)."""
+    code, modules = imported_modules("lint", "tests/fixtures/lint-corpus/valid/catalog-kafka.yml")
+    assert code in (0, 1)
+    assert "monitoring.lint.runner" in modules
+    assert "yaml" not in modules
+    anchored = tmp_path / "anchored.rules.yml"
+    anchored.write_text(
+        "groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: up == 0\n        labels: &team\n"
+        "          team: a\n      - alert: B\n        expr: up == 1\n        labels: *team\n"
+    )
+    code, modules = imported_modules("lint", str(anchored))
+    assert code in (0, 1)
+    assert "yaml" in modules

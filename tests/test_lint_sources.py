@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import io
 import textwrap
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+
+import pytest
 
 from monitoring.lint.checks.rule_file_schema import RuleFileSchema
 from monitoring.lint.model import parse_rule_file
 from monitoring.lint.runner import lint_texts
-from monitoring.lint.sources import STDIN_PATH, collect
+from monitoring.lint.sources import STDIN_PATH, collect, path_text
 
 RULES = "groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: up == 0\n"
 OPERATOR = textwrap.dedent("""\
@@ -209,3 +211,19 @@ def test_the_same_finding_is_reported_once_per_rule() -> None:
     text = RULES.replace("expr: up == 0", f"expr: '{expr}'")
     unknown = [f for f in lint_texts([("f.yml", text)]) if f.check == "catalog/unknown-metric"]
     assert [(f.line, f.col) for f in unknown] == [(5, 16)]
+
+
+@pytest.mark.parametrize(
+    "spelled", ["", ".", "./", "a", "a/", "./a//b/", "/", "//", "///", "//a", "///a/b", "a/./b", "../a", "-"]
+)
+def test_paths_are_spelled_as_pathlib_spells_them(spelled: str) -> None:
+    """`mac lint` reads its arguments without pathlib and names files as it did with it."""
+    assert path_text(spelled) == str(PurePosixPath(spelled))
+
+
+def test_a_walk_sorts_files_by_their_path_parts(tmp_path: Path) -> None:
+    for name in ("a/x.yml", "a-b/x.yml", "a/.hidden.yml", ".git/x.yml", "a/b/y.yaml"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(RULES, encoding="utf-8")
+    found = [path for path, _text in collect([str(tmp_path)]).texts]
+    assert found == [f"{tmp_path}/{name}" for name in ("a/b/y.yaml", "a/x.yml", "a-b/x.yml")]

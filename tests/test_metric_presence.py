@@ -15,7 +15,7 @@ from cli.main import cli
 from monitoring.aws.calls import Backoff
 from monitoring.aws.metric_presence import unseen_metrics
 from monitoring.aws.session import connect
-from tests.aws_fixtures import MotoServer, moto, moto_server  # noqa: F401 (fixtures)
+from tests.aws_fixtures import MotoServer
 from tests.helpers import REPO
 
 FLEET = REPO / "tests/fixtures/cloudwatch/inventory"
@@ -62,7 +62,7 @@ def generated(tmp_path: Path) -> Path:
 
 
 def test_plan_reports_the_alarms_whose_metric_does_not_exist_yet(
-    moto: MotoServer,  # noqa: F811
+    moto: MotoServer,
     generated: Path,
 ) -> None:
     _put_metrics(moto.url)
@@ -85,7 +85,7 @@ def test_plan_reports_the_alarms_whose_metric_does_not_exist_yet(
 
 
 def test_one_list_metrics_per_metric_name_not_per_alarm(
-    moto: MotoServer,  # noqa: F811
+    moto: MotoServer,
     generated: Path,
 ) -> None:
     _put_metrics(moto.url)

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from cli.main import cli
-from tests.aws_fixtures import MotoServer, moto, moto_server  # noqa: F401 (fixtures)
+from tests.aws_fixtures import MotoServer
 from tests.helpers import REPO
 
 pytestmark = pytest.mark.integration
@@ -46,7 +46,7 @@ def live_alarms(endpoint: str, placement: dict[str, Any]) -> dict[str, str]:
 
 
 def test_each_alarm_lands_in_its_own_account_and_region_and_a_second_plan_is_empty(
-    moto: MotoServer,  # noqa: F811
+    moto: MotoServer,
     tmp_path: Path,
 ) -> None:
     out = tmp_path / "generated"
@@ -92,7 +92,7 @@ def test_each_alarm_lands_in_its_own_account_and_region_and_a_second_plan_is_emp
     assert again.output.count("No changes. CloudWatch matches the inventory.") == len(placements)
 
 
-def test_region_and_account_only_filter_the_placements(moto: MotoServer, tmp_path: Path) -> None:  # noqa: F811
+def test_region_and_account_only_filter_the_placements(moto: MotoServer, tmp_path: Path) -> None:
     out = tmp_path / "generated"
     assert mac("generate", "-i", MULTI, "-o", out, "--quiet").exit_code == 0
     common = ("-i", MULTI, "-o", out, "--endpoint-url", moto.url)

@@ -123,7 +123,7 @@ def test_real_prometheus_scrapes_every_target_up(
         healthy = [t for t in targets if t["health"] == "up"]
         return targets if len(healthy) == sum(expected.values()) == len(targets) else None
 
-    targets = prometheus.wait_until(all_up, timeout_s=60, interval_s=1)
+    targets = prometheus.wait_until(all_up, timeout_s=60, interval_s=0.25)
     by_job: dict[str, int] = {}
     for target in targets:
         labels = target["labels"]

@@ -14,7 +14,7 @@ import yaml
 from click.testing import CliRunner, Result
 
 from cli.main import cli
-from tests.aws_fixtures import MotoServer, moto, moto_server  # noqa: F401 (fixtures)
+from tests.aws_fixtures import MotoServer
 from tests.test_placement_apply import client, live_alarms
 
 pytestmark = pytest.mark.integration
@@ -82,7 +82,7 @@ def _generate(raw: dict[str, Any], folder: Path) -> tuple[Path, Path, dict[str, 
     return inventory, out, json.loads((out / "cloudwatch" / "placements.json").read_text())
 
 
-def _apply(inventory: Path, out: Path, moto: MotoServer, *extra: str) -> Result:  # noqa: F811
+def _apply(inventory: Path, out: Path, moto: MotoServer, *extra: str) -> Result:
     return mac(
         "apply", "cloudwatch", "-i", inventory, "-o", out, "--endpoint-url", moto.url, "--yes",
         "--max-calls-per-second", "500", *extra,
@@ -90,7 +90,7 @@ def _apply(inventory: Path, out: Path, moto: MotoServer, *extra: str) -> Result:
 
 
 def test_prune_deletes_owned_alarms_where_no_service_remains_and_nothing_else(
-    moto: MotoServer,  # noqa: F811
+    moto: MotoServer,
     tmp_path: Path,
 ) -> None:
     inventory, out, placements = _generate(FLEET, tmp_path / "before")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -44,13 +45,34 @@ class CloudWatchClients:
 ROLE_SESSION_NAME = "mac-cloudwatch"
 
 
+@functools.cache
+def _model_loader(data_path: str | None) -> Any:
+    from botocore.loaders import create_loader
+
+    return create_loader(data_path)
+
+
+def new_session(**credentials: str) -> Any:
+    """A boto3 session (the standard credential chain, or the credentials given) whose botocore
+    model loader is the process's one: a session's own loader parses the endpoint and service
+    models again, a tenth of a second per client, and a plan opens a session per placement."""
+    import boto3
+    import botocore.session
+
+    core = botocore.session.get_session()
+    loader = _model_loader(core.get_config_variable("data_path"))
+    core.register_component("data_loader", loader)
+    session = boto3.session.Session(botocore_session=core, **credentials)
+    # Each boto3 session appends its resource models' folder to the loader's search path.
+    loader.search_paths[:] = dict.fromkeys(loader.search_paths)
+    return session
+
+
 def role_session(sts: Any, role_arn: str, backoff: Backoff, session_name: str = ROLE_SESSION_NAME) -> Any:
     """A boto3 session on the temporary credentials of `role_arn`, assumed through `sts`."""
-    import boto3
-
     answer = backoff.call(sts.assume_role, RoleArn=role_arn, RoleSessionName=session_name)
     credentials = answer["Credentials"]
-    return boto3.session.Session(
+    return new_session(
         aws_access_key_id=credentials["AccessKeyId"],
         aws_secret_access_key=credentials["SecretAccessKey"],
         aws_session_token=credentials["SessionToken"],
@@ -68,7 +90,6 @@ def connect(
     """Clients from the standard boto3 credential chain, through an assumed role (STS) when
     role_arn is set; retries are ours (Backoff), not botocore's, so that every retry is counted and
     paced by one policy."""
-    import boto3
     from botocore.config import Config
 
     config = Config(
@@ -76,7 +97,7 @@ def connect(
         connect_timeout=CONNECT_TIMEOUT_SECONDS,
         read_timeout=READ_TIMEOUT_SECONDS,
     )
-    session = boto3.session.Session()
+    session = new_session()
 
     def new_client(service: Literal["cloudwatch", "logs", "resourcegroupstaggingapi", "sts"]) -> Any:
         return session.client(service, region_name=region, endpoint_url=endpoint_url, config=config)

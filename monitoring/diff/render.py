@@ -20,7 +20,9 @@ _SIGNS = {"added": "+", "removed": "-", "changed": "~"}
 
 def _value(value: Any) -> str:
     if isinstance(value, list):
-        return ", ".join(map(str, value)) or "(none)"
+        return ", ".join(map(_value, value)) or "(none)"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # PutMetricAlarm's 70.0 is the 70 the inventory says
     return "(none)" if value is None else str(value)
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from monitoring.aws.calls import AwsUnreachable, Backoff, error_text
-from monitoring.aws.session import role_session
+from monitoring.aws.session import new_session, role_session
 from monitoring.discover.found import Found, FoundInstance, FoundLogGroup, Scan, Skipped
 
 CONNECT_TIMEOUT_SECONDS = 10
@@ -48,6 +48,15 @@ class WrongAccount(Exception):
         super().__init__(
             f"account {target.name!r} is {target.account_id} but the credentials are account {caller}: "
             "use credentials of that account or give its role (NAME=ROLE_ARN)"
+        )
+
+
+class AccountUnreadable(Exception):
+    """An account's session cannot be had: no credentials, an unknown profile, a role refused."""
+
+    def __init__(self, target: Target, reason: str) -> None:
+        super().__init__(
+            f"cannot read account {target.name!r}: {reason} (check the credentials, AWS_PROFILE and role)"
         )
 
 
@@ -369,9 +378,7 @@ FAMILIES: tuple[tuple[str, Callable[[Placement, str], tuple[Sequence[Any], str]]
 
 
 def _session(target: Target, endpoint_url: str | None, region: str) -> Any:
-    import boto3
-
-    session = boto3.session.Session()
+    session = new_session()
     if target.role_arn:
         sts = session.client("sts", region_name=region, endpoint_url=endpoint_url)
         session = role_session(sts, target.role_arn, Backoff(), ROLE_SESSION_NAME)
@@ -403,6 +410,8 @@ def scan(
                 result.account_ids[target.name] = caller
         except (ConnectionError, HTTPClientError) as error:
             raise AwsUnreachable("sts", 1, error) from error
+        except (ClientError, BotoCoreError) as error:
+            raise AccountUnreadable(target, error_text(error).splitlines()[0]) from error
         for region in regions:
             placement = Placement(session, region, endpoint_url, want_tags)
             for family, read, noun in FAMILIES:

@@ -15,10 +15,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from monitoring.artifacts import Artifact
+from monitoring.mixin_files import RULES_PREFIX
 from monitoring.model import Inventory, Mixin, Settings
 from monitoring.naming import domain_board_uid, runbook_url, stable_uid
 
-RULES_PREFIX = "mixin-"
 FOLDER_PREFIX = "mixin-"
 ORIGIN_LABEL = "mixin"
 DASHBOARD_DIR = "grafana/dashboards"

@@ -31,6 +31,7 @@ from monitoring.rule_packs import (
     SeriesTemplate,
     evaluate,
     load_pack,
+    windowed,
 )
 
 RULES_DIR = "prometheus/rules"
@@ -84,6 +85,7 @@ class ThresholdGroup:
 
 def render_kind(pack: RulePack, inventory: Inventory) -> tuple[dict[str, Any], dict[str, Any]]:
     """The rule file and the promtool test file of one kind."""
+    pack = windowed(pack, inventory.settings.prometheus.scrape_interval_seconds)
     services = tuple(sorted((s for s in inventory.services if s.kind == pack.kind), key=lambda s: s.name))
     custom = sorted({name for s in services for name in s.labels})
     rules: list[dict[str, Any]] = [
@@ -414,7 +416,10 @@ def _test_case(
 
 
 def _timing(alert: AlertTemplate, override: Override = _KEPT) -> tuple[int, int]:
-    eval_minutes = alert.test.eval_minutes or _minutes(alert.for_) + _SETTLE_MINUTES
+    # Steady series wait for the pack's windows to fill; a pack's own eval time has its series
+    # timed to it.
+    settled = _minutes(alert.for_) + _SETTLE_MINUTES + alert.test.window_growth_minutes
+    eval_minutes = alert.test.eval_minutes or settled
     if override.for_:
         # A pack's own eval time holds for its `for`: shifted by the change.
         eval_minutes = max(1, eval_minutes + _minutes(override.for_) - _minutes(alert.for_))

@@ -18,7 +18,6 @@ from monitoring.artifacts import Artifact
 from monitoring.model import Inventory, Settings
 from monitoring.naming import board_url, runbook_url, slo_board_uid
 from monitoring.slo.model import (
-    BURN_ALERTS,
     ID_LABEL,
     SERVICE_LABEL,
     SEVERITY_LABEL,
@@ -31,6 +30,7 @@ from monitoring.slo.model import (
     Selector,
     Slo,
     UpSli,
+    burn_alerts,
     duration,
     example_labels,
     matches,
@@ -114,9 +114,9 @@ def error_ratio(slo: Slo, window: str) -> str:
     return ratio if sli.counts_errors else f"1 - {ratio}"
 
 
-def _sli_rules(slo: Slo) -> list[dict[str, Any]]:
+def _sli_rules(slo: Slo, settings: Settings) -> list[dict[str, Any]]:
     labels = slo_labels(slo)
-    windows = sli_windows(slo)
+    windows = sli_windows(slo, settings.prometheus.scrape_interval_seconds)
     shortest, period = windows[0], windows[-1]
     rules = [
         {
@@ -147,9 +147,9 @@ def _burn_rate(slo: Slo, minutes: int) -> str:
     )
 
 
-def _metadata_rules(slo: Slo) -> list[dict[str, Any]]:
+def _metadata_rules(slo: Slo, settings: Settings) -> list[dict[str, Any]]:
     labels = slo_labels(slo)
-    windows = sli_windows(slo)
+    windows = sli_windows(slo, settings.prometheus.scrape_interval_seconds)
     objective = number(slo.objective / 100)
     info = {**labels, "sloth_objective": number(slo.objective), "sloth_spec": SPEC_VERSIONS[slo.source]}
     records = [
@@ -203,7 +203,7 @@ def _alert_text(slo: Slo, alert: BurnAlert) -> tuple[str, str]:
 
 def _alert_rules(slo: Slo, settings: Settings) -> list[dict[str, Any]]:
     rules = []
-    for alert in BURN_ALERTS:
+    for alert in burn_alerts(settings.prometheus.scrape_interval_seconds):
         name = ALERT_NAMES[alert.severity]
         summary, description = _alert_text(slo, alert)
         rules.append(
@@ -227,7 +227,7 @@ def _alert_rules(slo: Slo, settings: Settings) -> list[dict[str, Any]]:
 
 
 def slo_rules(slo: Slo, settings: Settings) -> list[dict[str, Any]]:
-    return [*_sli_rules(slo), *_metadata_rules(slo), *_alert_rules(slo, settings)]
+    return [*_sli_rules(slo, settings), *_metadata_rules(slo, settings), *_alert_rules(slo, settings)]
 
 
 # ---- promtool tests: a total outage pages within the page's long window, a slow burn files a
@@ -336,13 +336,14 @@ def _expected(slo: Slo, rule: Mapping[str, Any]) -> list[dict[str, Any]]:
 def slo_tests(slo: Slo, settings: Settings) -> dict[str, Any]:
     alerts = {rule["alert"]: rule for rule in _alert_rules(slo, settings)}
     page, ticket = ALERT_NAMES["page"], ALERT_NAMES["ticket"]
-    by_severity = {a.severity: a for a in BURN_ALERTS}
+    windowed = burn_alerts(settings.prometheus.scrape_interval_seconds)
+    by_severity = {a.severity: a for a in windowed}
     page_window = by_severity["page"].windows[0].long_minutes
     ticket_factors = [w.factor(slo.period_days) for w in by_severity["ticket"].windows]
     # Between the ticket's two burn rates: only its slow condition holds, and no page's.
     slow_burn = (min(ticket_factors) + max(ticket_factors)) / 2 * slo.budget
     # A 28-day period's slowest ticket burns at 0.93x: quiet traffic stays under it too.
-    slowest = min(w.factor(slo.period_days) for a in BURN_ALERTS for w in a.windows)
+    slowest = min(w.factor(slo.period_days) for a in windowed for w in a.windows)
     quiet_burn = min(1.0, slowest) * _QUIET_SHARE * slo.budget
     settle = max(w.short_minutes for w in by_severity["ticket"].windows) + _SETTLE_MINUTES
     length = settle + _SETTLE_MINUTES

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from monitoring.aws.retention import retention_rule_problems
+from monitoring.inventory.coverage_settings import coverage_settings
 from monitoring.inventory.loader import Document, load_documents, walk_items
 from monitoring.inventory.mixins import load_mixins
 from monitoring.inventory.passthrough import check_collisions, passthrough, shape_problems, split_passthrough
@@ -142,6 +143,7 @@ def _settings(raw: Mapping[str, Any]) -> Settings:
             repeat_interval_hours=am.get("repeat_interval_hours", am_defaults.repeat_interval_hours),
         ),
         prometheus_operator=_prometheus_operator(raw.get("prometheus_operator", {})),
+        coverage=coverage_settings(raw.get("coverage", {}), grafana.get("url", "")),
     )
 
 

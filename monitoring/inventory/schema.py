@@ -115,6 +115,9 @@ def build_schema() -> dict[str, Any]:
     prometheus["properties"]["exporters"]["properties"] = {
         name: kind.exporter.schema() for name, kind in KINDS.items() if kind.exporter is not None
     }
+    schema["$defs"]["coverage_before"]["properties"] = {
+        name: {"$ref": "#/$defs/coverage_before_system"} for name in KINDS
+    }
     defs: dict[str, Any] = {}
     for name, definition in schema["$defs"].items():
         if name == _KINDS_BEFORE:

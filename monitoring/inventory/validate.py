@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 import re
 from collections.abc import Iterator, Mapping
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from monitoring.inventory.coverage_settings import coverage_problems
 from monitoring.inventory.loader import (
     ECHO_LIMIT,
     Document,
@@ -22,6 +22,7 @@ from monitoring.inventory.maintenance import maintenance_problems
 from monitoring.inventory.operator_settings import operator_secret_problems
 from monitoring.inventory.overrides import override_problems
 from monitoring.inventory.schema import inventory_schema
+from monitoring.inventory.scrape_interval import scrape_interval_problems
 from monitoring.inventory.topology import topology_problems
 from monitoring.model import Settings
 from monitoring.naming import (
@@ -254,10 +255,7 @@ def _schema_problems(doc: Document, error: ValidationError, prefix: NodePath = (
 
 def located_schema_problems(doc: Document, error: ValidationError, group: str) -> list[Problem]:
     """The problems of a schema error in another located document (a rule pack), checks in `group`."""
-    return [
-        dataclasses.replace(p, check=f"{group}/{p.check.partition('/')[2]}")
-        for p in _schema_problems(doc, error)
-    ]
+    return [p.replace(check=f"{group}/{p.check.partition('/')[2]}") for p in _schema_problems(doc, error)]
 
 
 def schema_problems(doc: Document) -> list[Problem]:
@@ -310,6 +308,8 @@ def semantic_problems(documents: list[Document]) -> list[Problem]:
     problems += operator_secret_problems(documents)
     problems += override_problems(documents)
     problems += maintenance_problems(documents)
+    problems += scrape_interval_problems(documents)
+    problems += coverage_problems(documents)
     receivers = _receivers(documents)
     services: dict[str, Location] = {}
     for doc in documents:
@@ -540,7 +540,7 @@ def _kind_checks(doc: Document, path: NodePath, kind: str) -> list[Problem]:
     """The checks the service's kind declares (`Kind.checks`), reported under their ids."""
     from monitoring.kinds import KINDS
 
-    return [dataclasses.replace(p, check=c.id) for c in KINDS[kind].checks for p in c.run(doc, path)]
+    return [p.replace(check=c.id) for c in KINDS[kind].checks for p in c.run(doc, path)]
 
 
 def _email_without_smtp(documents: list[Document]) -> list[Problem]:

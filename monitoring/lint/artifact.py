@@ -6,16 +6,15 @@ what a contributor edits), with the generated file's position in its hint.
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import PurePosixPath
 
 from monitoring.artifacts import Artifact
-from monitoring.generate.mixins import RULES_PREFIX as MIXIN_RULES_PREFIX
 from monitoring.generate.passthrough import HEADER_LINES
 from monitoring.lint.config import LintSettings
 from monitoring.lint.mixin import check_mixin_rules
 from monitoring.lint.model import Rule, last_line, parse_rule_file
 from monitoring.lint.runner import lint_texts
+from monitoring.mixin_files import RULES_PREFIX as MIXIN_RULES_PREFIX
 from monitoring.problems import Location, Problem
 from monitoring.rule_packs import available_packs, load_pack
 
@@ -40,10 +39,10 @@ def _at_source_line(finding: Problem, artifact: Artifact) -> Problem:
     """A finding on a passthrough rule file, at the line of the file it copies."""
     line = finding.line - HEADER_LINES
     if line < 1:
-        return dataclasses.replace(finding, location=Location(artifact.source))
+        return finding.replace(location=Location(artifact.source))
     generated = f"copied to {finding.location}"
     hint = f"{finding.hint}; {generated}" if finding.hint else generated
-    return dataclasses.replace(finding, location=Location(artifact.source, line, finding.col), hint=hint)
+    return finding.replace(location=Location(artifact.source, line, finding.col), hint=hint)
 
 
 def _at_pack_line(finding: Problem, rules: list[Rule], kind: str) -> Problem:
@@ -63,4 +62,4 @@ def _at_pack_line(finding: Problem, rules: list[Rule], kind: str) -> Problem:
         return finding
     generated = f"generated as {finding.location}"
     hint = f"{finding.hint}; {generated}" if finding.hint else generated
-    return dataclasses.replace(finding, location=source, hint=hint)
+    return finding.replace(location=source, hint=hint)

@@ -10,18 +10,22 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
-from pathlib import Path
-from typing import Literal, cast
-
-import yaml
 
 from monitoring.lint.checks.base import Check, Profile
 from monitoring.lint.policy import DEFAULT_SCRAPE_INTERVAL_S, KEYS, HousePolicy, JobCatalogs, duration_s
 from monitoring.problems import SEVERITIES, InputError, Location, Problem, Severity
 
-LintProfile = Literal["correctness", "house"]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+    from pathlib import Path
+    from typing import Literal
+
+    import yaml
+
+    LintProfile = Literal["correctness", "house"]
+else:
+    LintProfile = str
 LINT_PROFILES: dict[LintProfile, frozenset[Profile]] = {
     "correctness": frozenset({"correctness"}),
     "house": frozenset({"correctness", "style"}),
@@ -32,26 +36,66 @@ CHECK = "lint/config"
 _CATALOG_KEYS = ("job", "job_regex", "catalogs")
 
 
-@dataclass(frozen=True)
 class JobCatalog:
-    job: str | None
-    job_regex: re.Pattern[str] | None
-    catalogs: tuple[str, ...]
+    __slots__ = ("catalogs", "job", "job_regex")
+
+    def __init__(self, job: str | None, job_regex: re.Pattern[str] | None, catalogs: tuple[str, ...]) -> None:
+        self.job, self.job_regex, self.catalogs = job, job_regex, catalogs
 
 
-@dataclass(frozen=True)
 class LintSettings:
     """What to run and how to report it. The default (no config) is the house profile, which the
-    generated rules use; `mac lint FILES` defaults to correctness."""
+    generated rules use; `mac lint FILES` defaults to correctness. `root` is the config's folder,
+    which path_disable globs are relative to. Not changed once made: `replace` makes a copy."""
 
-    profile: LintProfile = "house"
-    disable: frozenset[str] = frozenset()
-    severity: Mapping[str, Severity] = field(default_factory=dict)
-    path_disable: tuple[tuple[str, frozenset[str]], ...] = ()
-    job_catalogs: tuple[JobCatalog, ...] = ()
-    policy: HousePolicy = field(default_factory=HousePolicy)
-    scrape_interval_s: float = DEFAULT_SCRAPE_INTERVAL_S
-    root: Path = Path()
+    __slots__ = (
+        "disable",
+        "job_catalogs",
+        "path_disable",
+        "policy",
+        "profile",
+        "root",
+        "scrape_interval_s",
+        "severity",
+    )
+
+    def __init__(
+        self,
+        profile: LintProfile = "house",
+        disable: frozenset[str] = frozenset(),
+        severity: Mapping[str, Severity] | None = None,
+        path_disable: tuple[tuple[str, frozenset[str]], ...] = (),
+        job_catalogs: tuple[JobCatalog, ...] = (),
+        policy: HousePolicy | None = None,
+        scrape_interval_s: float = DEFAULT_SCRAPE_INTERVAL_S,
+        root: str = ".",
+    ) -> None:
+        self.profile = profile
+        self.disable = disable
+        self.severity: Mapping[str, Severity] = {} if severity is None else severity
+        self.path_disable = path_disable
+        self.job_catalogs = job_catalogs
+        self.policy = HousePolicy() if policy is None else policy
+        self.scrape_interval_s = scrape_interval_s
+        self.root = root
+
+    def replace(
+        self,
+        *,
+        profile: LintProfile | None = None,
+        path_disable: tuple[tuple[str, frozenset[str]], ...] | None = None,
+        scrape_interval_s: float | None = None,
+    ) -> LintSettings:
+        return LintSettings(
+            self.profile if profile is None else profile,
+            self.disable,
+            self.severity,
+            self.path_disable if path_disable is None else path_disable,
+            self.job_catalogs,
+            self.policy,
+            self.scrape_interval_s if scrape_interval_s is None else scrape_interval_s,
+            self.root,
+        )
 
     def runs(self, check: Check) -> bool:
         return check.profile in LINT_PROFILES[self.profile] and check.id not in self.disable
@@ -78,22 +122,24 @@ class LintSettings:
 
     def reported(self, finding: Problem) -> Problem:
         severity = self.severity.get(finding.check)
-        return finding if severity is None else replace(finding, severity=severity)
+        return finding if severity is None else finding.replace(severity=severity)
 
 
-def find_config(start: Path) -> Path | None:
-    """The nearest .mac-lint.yaml, or pyproject.toml with [tool.mac.lint], from start up to the git root."""
-    folder = start.resolve()
+def find_config(start: str | os.PathLike[str]) -> str | None:
+    """The nearest .mac-lint.yaml, or pyproject.toml with [tool.mac.lint], from start up to the git root.
+    Paths as text: every lint looks, and pathlib would cost its start-up the import."""
+    folder = os.path.realpath(start)
     while True:
-        candidate = folder / CONFIG_FILE
-        if candidate.is_file():
+        candidate = os.path.join(folder, CONFIG_FILE)
+        if os.path.isfile(candidate):
             return candidate
-        pyproject = folder / "pyproject.toml"
-        if pyproject.is_file() and _has_lint_table(pyproject):
+        pyproject = os.path.join(folder, "pyproject.toml")
+        if os.path.isfile(pyproject) and _has_lint_table(pyproject):
             return pyproject
-        if (folder / ".git").exists() or folder.parent == folder:
+        parent = os.path.dirname(folder)
+        if os.path.exists(os.path.join(folder, ".git")) or parent == folder:
             return None
-        folder = folder.parent
+        folder = parent
 
 
 # Text without any of these holds no [tool.mac...] table: `tool.mac` (headers and dotted keys, quoted
@@ -103,9 +149,10 @@ _MAY_HOLD_MAC_TABLE = re.compile(
 )
 
 
-def _has_lint_table(pyproject: Path) -> bool:
+def _has_lint_table(pyproject: str) -> bool:
     try:
-        text = pyproject.read_text(encoding="utf-8")
+        with open(pyproject, encoding="utf-8") as file:
+            text = file.read()
     except (OSError, UnicodeDecodeError):
         return False
     if _MAY_HOLD_MAC_TABLE.search(text) is None:
@@ -119,13 +166,14 @@ def _has_lint_table(pyproject: Path) -> bool:
     return isinstance(data.get("tool", {}).get("mac", {}).get("lint"), dict)
 
 
-@dataclass(frozen=True)
 class _Value:
     """A config value with where it is; a mapping also keeps where each of its keys is."""
 
-    data: object
-    at: Location
-    keys: Mapping[str, Location] = field(default_factory=dict)
+    __slots__ = ("at", "data", "keys")
+
+    def __init__(self, data: object, at: Location, keys: Mapping[str, Location] | None = None) -> None:
+        self.data, self.at = data, at
+        self.keys: Mapping[str, Location] = {} if keys is None else keys
 
 
 def load_config(path: Path, default_profile: LintProfile) -> LintSettings:
@@ -141,6 +189,8 @@ def load_config(path: Path, default_profile: LintProfile) -> LintSettings:
 
 
 def _from_yaml(text: str, path: str) -> _Value:
+    import yaml
+
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:
@@ -155,6 +205,8 @@ def _from_yaml(text: str, path: str) -> _Value:
 
 
 def _yaml_value(node: yaml.Node, path: str) -> _Value:
+    import yaml
+
     at = Location(path, node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, yaml.MappingNode):
         items = [(key, value) for key, value in node.value if isinstance(key, yaml.ScalarNode)]
@@ -214,6 +266,8 @@ class _Reader:
         self.problems.append(Problem(at, message, hint, CHECK))
 
     def mapping(self, value: _Value, what: str, known: tuple[str, ...] | None) -> dict[str, _Value]:
+        from typing import cast
+
         if not isinstance(value.data, dict):
             self.fail(value.at, f"{what} must be a mapping")
             return {}
@@ -236,6 +290,8 @@ class _Reader:
         return None
 
     def strings(self, value: _Value, what: str) -> list[str]:
+        from typing import cast
+
         if not isinstance(value.data, list):
             self.fail(value.at, f"{what} must be a list of strings")
             return []
@@ -250,6 +306,8 @@ class _Reader:
         return text
 
     def check_ids(self, value: _Value, what: str) -> frozenset[str]:
+        from typing import cast
+
         from monitoring.lint.checks import LINT_IDS
 
         ids = frozenset(self.strings(value, what))
@@ -266,6 +324,8 @@ class _Reader:
         self.fail(at, f"unknown check id {check!r}", f"{hint}`mac lint --list-checks` shows the ids")
 
     def settings(self, root: _Value, folder: Path, default_profile: LintProfile) -> LintSettings:
+        from typing import cast
+
         from monitoring.lint.checks import LINT_IDS
         from monitoring.metric_catalog import available_catalogs
 
@@ -300,7 +360,7 @@ class _Reader:
                 cast(str, values.get("runbook_annotation") or policy.runbook_annotation),
             ),
             scrape_interval_s=cast(float, values.get("scrape_interval") or DEFAULT_SCRAPE_INTERVAL_S),
-            root=folder,
+            root=str(folder),
         )
 
     def _scrape_interval(self, value: _Value) -> float | None:
@@ -318,10 +378,12 @@ class _Reader:
                 self._unknown_check(value.keys[check], check, known)
             chosen = self.choice(level, f"severity of {check}", SEVERITIES)
             if chosen is not None:
-                overrides[check] = cast(Severity, chosen)
+                overrides[check] = SEVERITIES[SEVERITIES.index(chosen)]
         return overrides
 
     def _job_catalogs(self, value: _Value, available: frozenset[str], folder: Path) -> tuple[JobCatalog, ...]:
+        from typing import cast
+
         if not isinstance(value.data, list):
             self.fail(value.at, "catalogs must be a list of {job or job_regex, catalogs}")
             return ()

@@ -10,19 +10,16 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
 
 from monitoring.lint.policy import HousePolicy
-from monitoring.lint.promql import Selector
-from monitoring.metric_catalog import (
-    SYNTHETIC_CATALOG,
-    CatalogEntry,
-    available_catalogs,
-    load_catalog,
-    parse_catalog,
-)
+from monitoring.metric_catalog import SYNTHETIC_CATALOG, available_catalogs, load_catalog, parse_catalog
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+    from monitoring.lint.promql import Selector
+    from monitoring.metric_catalog import CatalogEntry
 
 # A job regex of plain alternatives ("a|b|c"): each alternative names one job.
 _LITERAL_ALTERNATIVES = re.compile(r"[\w\-:/. ]+(?:\|[\w\-:/. ]+)*")
@@ -35,7 +32,8 @@ def catalog_entries(catalog: str) -> Mapping[str, CatalogEntry]:
     if "/" not in catalog and not catalog.endswith(".txt"):
         return load_catalog(catalog)
     try:
-        text = Path(catalog).read_text(encoding="utf-8")
+        with open(catalog, encoding="utf-8") as lines:
+            text = lines.read()
     except (OSError, UnicodeDecodeError) as error:
         raise ValueError(f"cannot read metric catalog {catalog}: {error}") from error
     return parse_catalog(text, catalog)
@@ -73,24 +71,32 @@ def selector_jobs(target: Selector) -> tuple[str, ...] | None:
     return None
 
 
-@dataclass(frozen=True)
 class JobScope:
     """The catalogs a selector's job reads, merged with the series Prometheus adds to every target."""
 
-    job: str
-    catalogs: tuple[str, ...]
-    metrics: Mapping[str, CatalogEntry]
+    __slots__ = ("catalogs", "job", "metrics")
+
+    def __init__(self, job: str, catalogs: tuple[str, ...], metrics: Mapping[str, CatalogEntry]) -> None:
+        self.job, self.catalogs, self.metrics = job, catalogs, metrics
 
 
-@dataclass(frozen=True)
 class LintContext:
-    recorded: frozenset[str]
-    catalogs_by_job: Mapping[str, tuple[str, ...]]
-    everything: Mapping[str, CatalogEntry]
-    # Prometheus' default, for rules whose scrape interval is not configured.
-    scrape_interval_seconds: float = 60.0
-    policy: HousePolicy = field(default_factory=HousePolicy)
-    _scopes: dict[tuple[str, ...], JobScope | None] = field(default_factory=dict, compare=False, repr=False)
+    """scrape_interval_seconds defaults to Prometheus' own, for rules whose interval is not configured."""
+
+    __slots__ = ("_scopes", "catalogs_by_job", "everything", "policy", "recorded", "scrape_interval_seconds")
+
+    def __init__(
+        self,
+        recorded: frozenset[str],
+        catalogs_by_job: Mapping[str, tuple[str, ...]],
+        everything: Mapping[str, CatalogEntry],
+        scrape_interval_seconds: float = 60.0,
+        policy: HousePolicy | None = None,
+    ) -> None:
+        self.recorded, self.catalogs_by_job, self.everything = recorded, catalogs_by_job, everything
+        self.scrape_interval_seconds = scrape_interval_seconds
+        self.policy = HousePolicy() if policy is None else policy
+        self._scopes: dict[tuple[str, ...], JobScope | None] = {}
 
     def job_scope(self, target: Selector) -> JobScope | None:
         """What the selector's job reads; None when it names no job, or one we know nothing about."""

@@ -8,13 +8,11 @@ reported where the rule's name is written in the mixin's jsonnet, the generated 
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
 from pathlib import Path
 
 from monitoring.artifacts import Artifact
-from monitoring.generate.mixins import RULES_PREFIX
 from monitoring.lint.config import LintSettings
 from monitoring.lint.model import Rule, last_line, parse_rule_file
 from monitoring.lint.runner import lint_texts
@@ -54,7 +52,7 @@ def _rule_at(rules: list[Rule], line: int) -> Rule | None:
 def check_mixin_rules(artifact: Artifact) -> list[Problem]:
     text = artifact.render().decode("utf-8")
     interval = artifact.scrape_interval_s
-    settings = MIXIN_LINT if interval is None else dataclasses.replace(MIXIN_LINT, scrape_interval_s=interval)
+    settings = MIXIN_LINT if interval is None else MIXIN_LINT.replace(scrape_interval_s=interval)
     findings = lint_texts([(artifact.path, text)], settings=settings)
     if not findings:
         return findings
@@ -65,16 +63,5 @@ def check_mixin_rules(artifact: Artifact) -> list[Problem]:
         where = _written_at(artifact.source, rule.name) if rule is not None else Location(artifact.source)
         generated = f"generated as {finding.location}"
         hint = f"{finding.hint}; {generated}" if finding.hint else generated
-        located.append(dataclasses.replace(finding, location=where, hint=hint))
+        located.append(finding.replace(location=where, hint=hint))
     return located
-
-
-def generated_mixins_at_correctness(settings: LintSettings, out: Path) -> LintSettings:
-    """`mac lint` of a generated folder holds its mixin rule files to correctness, as `mac generate`
-    does: the house style checks are off for them."""
-    from monitoring.lint.checks import CHECKS
-
-    style = frozenset(check.id for check in CHECKS if check.profile == "style")
-    rules = os.path.relpath(os.path.abspath(out / "prometheus" / "rules"), os.path.abspath(settings.root))
-    glob = f"{rules.replace(os.sep, '/')}/{RULES_PREFIX}*.rules.yml"
-    return dataclasses.replace(settings, path_disable=(*settings.path_disable, (glob, style)))

@@ -4,8 +4,11 @@ set in the lint config file (monitoring/lint/config.py)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 # The lint config's keys (monitoring/lint/config.py), for `mac lint --help` without importing the checks.
 KEYS: dict[str, str] = {
@@ -37,11 +40,18 @@ def duration_s(text: str) -> float | None:
     return sum(int(number) * _UNIT_S[unit] for number, unit in parts)
 
 
-@dataclass(frozen=True)
 class HousePolicy:
-    required_labels: frozenset[str] = frozenset({"team", "domain", "service"})
-    severities: tuple[str, ...] = ("critical", "warning", "info")
-    runbook_annotation: str = "runbook_url"
+    __slots__ = ("required_labels", "runbook_annotation", "severities")
+
+    def __init__(
+        self,
+        required_labels: frozenset[str] = frozenset({"team", "domain", "service"}),
+        severities: tuple[str, ...] = ("critical", "warning", "info"),
+        runbook_annotation: str = "runbook_url",
+    ) -> None:
+        self.required_labels = required_labels
+        self.severities = severities
+        self.runbook_annotation = runbook_annotation
 
 
 class JobCatalogs(Mapping[str, tuple[str, ...]]):

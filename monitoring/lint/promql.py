@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import Any, NamedTuple
+from collections import namedtuple
 
 import promql_parser
 
-from monitoring.lint.model import Position, Rule
+from monitoring.lint.model import Position
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from typing import Any, NamedTuple
+
+    from monitoring.lint.model import Rule
 
 _ABSENT = frozenset({"absent", "absent_over_time"})
 _NO_LABELS = frozenset({"vector", "scalar", "time", "pi"})
@@ -21,19 +26,29 @@ _KEEP_SERIES = frozenset({"topk", "bottomk", "limitk", "limit_ratio"})
 _LABEL_WRITERS = frozenset({"label_replace", "label_join"})
 _SET_OPERATORS = frozenset({"and", "unless"})
 _VECTOR_TYPES = frozenset({"ValueType.Vector", "ValueType.Matrix"})
-_QUOTED = re.compile(r"'([^']+)'")
+_QUOTED = r"'([^']+)'"  # compiled (and cached by re) when an error is located
 
 
 # Named tuples, not dataclasses: every selector of every rule becomes one, and these build fastest.
-class Matcher(NamedTuple):
-    name: str
-    op: str  # "=", "!=", "=~", "!~"
-    value: str
+# collections' namedtuple at run time: typing.NamedTuple makes the same class, but imports typing.
+if TYPE_CHECKING:
+
+    class Matcher(NamedTuple):
+        name: str
+        op: str  # "=", "!=", "=~", "!~"
+        value: str
+
+    class _Selector(NamedTuple):
+        name: str | None
+        matchers: tuple[Matcher, ...]
+
+else:
+    Matcher = namedtuple("Matcher", ("name", "op", "value"))
+    _Selector = namedtuple("_Selector", ("name", "matchers"))
 
 
-class Selector(NamedTuple):
-    name: str | None
-    matchers: tuple[Matcher, ...]
+class Selector(_Selector):
+    __slots__ = ()
 
     def equal(self, label: str) -> str | None:
         return next((m.value for m in self.matchers if m.name == label and m.op == "="), None)
@@ -53,7 +68,7 @@ def parsed(rule: Rule) -> Any | None:
 
 
 def selector(node: Any) -> Selector:
-    matchers = tuple(Matcher(m.name, _OPS[str(m.op)], m.value) for m in node.matchers.matchers)
+    matchers = tuple([Matcher(m.name, _OPS[str(m.op)], m.value) for m in node.matchers.matchers])
     name = node.name or next((m.value for m in matchers if m.name == "__name__" and m.op == "="), None)
     return Selector(name, matchers)
 
@@ -222,7 +237,8 @@ def expr_position(rule: Rule, text: str, offset: int = 0) -> Position:
 
 
 # Comments, string literals, and words: a metric name is a whole word outside the first two.
-_TOKENS = re.compile(r"""#[^\n]*|"(?:\\.|[^"\\])*"?|'(?:\\.|[^'\\])*'?|`[^`]*`?|[\w:]+""")
+# Compiled (and cached by re) when a finding is located.
+_TOKENS = r"""#[^\n]*|"(?:\\.|[^"\\])*"?|'(?:\\.|[^'\\])*'?|`[^`]*`?|[\w:]+"""
 
 
 def name_offset(expr: str | None, name: str | None) -> int:
@@ -230,7 +246,7 @@ def name_offset(expr: str | None, name: str | None) -> int:
     literals (0 when not found)."""
     if not expr or not name or name not in expr:
         return 0
-    return next((token.start() for token in _TOKENS.finditer(expr) if token.group() == name), 0)
+    return next((token.start() for token in re.finditer(_TOKENS, expr) if token.group() == name), 0)
 
 
 def error_offset(expr: str, message: str) -> int:
@@ -246,18 +262,30 @@ def error_offset(expr: str, message: str) -> int:
                 depth_stack.pop()
         if depth_stack:
             return depth_stack[-1]
-    quoted = _QUOTED.search(message)
+    quoted = re.search(_QUOTED, message)
     if quoted and quoted.group(1) in expr:
         return expr.index(quoted.group(1))
     return 0
 
 
-@dataclass(frozen=True)
 class LabelSet:
     """The labels an expression's result can carry: only `names` (closed), or any label but `names`."""
 
-    closed: bool
-    names: frozenset[str]
+    __slots__ = ("closed", "names")
+
+    def __init__(self, closed: bool, names: frozenset[str]) -> None:
+        self.closed, self.names = closed, names
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, LabelSet):
+            return NotImplemented
+        return (self.closed, self.names) == (other.closed, other.names)
+
+    def __hash__(self) -> int:
+        return hash((self.closed, self.names))
+
+    def __repr__(self) -> str:
+        return f"LabelSet(closed={self.closed!r}, names={self.names!r})"
 
     def can_carry(self, label: str) -> bool:
         return (label in self.names) == self.closed

@@ -5,23 +5,27 @@ from __future__ import annotations
 
 import bisect
 import gc
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from monitoring.lint.checks import CHECKS
 from monitoring.lint.checks.unused_disable import UnusedDisable
 from monitoring.lint.config import LintSettings
 from monitoring.lint.context import LintContext, all_catalogs, job_catalogs
 from monitoring.lint.model import RuleFile, last_line, parse_rule_file
-from monitoring.problems import Problem
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+    from monitoring.problems import Problem
 
 
-@dataclass(frozen=True)
 class LintRun:
     """The findings, and the files as parsed (PromQL trees included) for online mode to reuse."""
 
-    findings: list[Problem]
-    files: list[RuleFile]
+    __slots__ = ("files", "findings")
+
+    def __init__(self, findings: list[Problem], files: list[RuleFile]) -> None:
+        self.findings, self.files = findings, files
 
 
 def lint_texts(

@@ -6,11 +6,9 @@ import bisect
 import functools
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
-import yaml
-
-from monitoring.lint.model import Position, Rule, mapping_items, position
+from monitoring.lint.model import Position, Rule, position
+from monitoring.lint.yaml_nodes import MappingNode, ScalarNode
 
 _ACTION = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
 _KEYWORD = re.compile(r"\s*(\w+)")
@@ -26,13 +24,13 @@ _REBINDING = frozenset({"range", "with", "define", "block"})
 _OPENING = _REBINDING | {"if"}
 
 
-@dataclass(frozen=True)
 class Reference:
     """Something a template prints: `text` at character `offset` of the template."""
 
-    offset: int
-    text: str
-    name: str
+    __slots__ = ("name", "offset", "text")
+
+    def __init__(self, offset: int, text: str, name: str) -> None:
+        self.offset, self.text, self.name = offset, text, name
 
 
 def _actions(template: str) -> Iterator[tuple[re.Match[str], str, bool]]:
@@ -52,46 +50,64 @@ def _actions(template: str) -> Iterator[tuple[re.Match[str], str, bool]]:
         yield match, body, top_level
 
 
-def label_references(template: str) -> list[Reference]:
+# Templates and their actions repeat across rules (`{{ $labels.instance }}`): what is read from
+# them is cached by their text.
+@functools.lru_cache(maxsize=4096)
+def label_references(template: str) -> tuple[Reference, ...]:
     """Every `$labels.X`, `.Labels.X` (where dot is the alert) and `index $labels "X"` in actions."""
     if "$labels :=" in template or "$labels:=" in template:
-        return []
+        return ()
     found: list[Reference] = []
     guarded: set[str] = set()
     for action, body, top_level in _actions(template):
-        text = action.group(0)
-        strings = [(m.start(), m.end()) for m in _STRING.finditer(text)]
-        for match in _LABEL_REFERENCE.finditer(text):
-            if match.group("dot") is not None and not top_level:
+        references, guard = _action_references(action.group(0), body)
+        for offset, text, name, dot in references:
+            if dot and not top_level:
                 continue
-            if match.group("index") is None and any(a <= match.start() < b for a, b in strings):
-                continue
-            name = match.group("dollar") or match.group("dot") or match.group("index")
-            found.append(Reference(action.start() + match.start(), match.group(0), name))
-            if _GUARD.match(body):
+            found.append(Reference(action.start() + offset, text, name))
+            if guard:
                 guarded.add(name)
     # `{{ if $labels.X }}` expects X may be missing: a template shared by several rules.
-    return [reference for reference in found if reference.name not in guarded]
+    return tuple(reference for reference in found if reference.name not in guarded)
 
 
-def raw_values(template: str) -> list[Reference]:
+@functools.lru_cache(maxsize=4096)
+def _action_references(action: str, body: str) -> tuple[tuple[tuple[int, str, str, bool], ...], bool]:
+    """(offset, text, label, whether it is a `.Labels.X`) of the label references in an action (not
+    those quoted in a string), and whether the action is a guard (`if`, `with`)."""
+    strings = [(m.start(), m.end()) for m in _STRING.finditer(action)]
+    found: list[tuple[int, str, str, bool]] = []
+    for match in _LABEL_REFERENCE.finditer(action):
+        if match.group("index") is None and any(a <= match.start() < b for a, b in strings):
+            continue
+        name = match.group("dollar") or match.group("dot") or match.group("index")
+        found.append((match.start(), match.group(0), name, match.group("dot") is not None))
+    return tuple(found), _GUARD.match(body) is not None
+
+
+@functools.lru_cache(maxsize=4096)
+def raw_values(template: str) -> tuple[Reference, ...]:
     """Actions printing the alert's value as it is: `{{ $value }}` or `{{ .Value }}`."""
-    return [
+    return tuple(
         Reference(action.start(), action.group(0), body)
         for action, body, top_level in _actions(template)
         if body == "$value" or (body == ".Value" and top_level)
-    ]
+    )
 
 
-def template_fields(rule: Rule) -> Iterator[tuple[str, str, str, yaml.ScalarNode]]:
-    """(section, name, template, value node) of every label and annotation of the rule."""
+def template_fields(rule: Rule) -> list[tuple[str, str, str, ScalarNode]]:
+    """(section, name, template, value node) of every label and annotation of the rule (its
+    mapping_items, read in one loop: checks ask this of every alert)."""
+    fields: list[tuple[str, str, str, ScalarNode]] = []
     for section in ("labels", "annotations"):
         node = rule.value_nodes.get(section)
-        if node is None:
-            continue
-        for name, _key, value in mapping_items(node):
-            if isinstance(value, yaml.ScalarNode):
-                yield section, name, str(value.value), value
+        if isinstance(node, MappingNode):
+            fields += [
+                (section, str(key.value), str(value.value), value)
+                for key, value in node.value
+                if isinstance(key, ScalarNode) and isinstance(value, ScalarNode)
+            ]
+    return fields
 
 
 @functools.lru_cache(maxsize=4)
@@ -99,7 +115,7 @@ def _line_starts(text: str) -> list[int]:
     return [0, *(match.end() for match in re.finditer("\n", text))]
 
 
-def reference_position(text: str, node: yaml.ScalarNode, reference: Reference) -> Position:
+def reference_position(text: str, node: ScalarNode, reference: Reference) -> Position:
     """File position of `reference` in the scalar `node`: found in its source (any scalar style)."""
     template = str(node.value)
     occurrence = template[: reference.offset].count(reference.text)

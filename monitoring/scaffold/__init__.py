@@ -6,6 +6,7 @@ Templates mark their values `@name@` (neither Make's `$(...)` nor GitHub's `${{ 
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from importlib import metadata, resources
@@ -15,6 +16,7 @@ from monitoring.inventory.schema import schema_text
 
 DISTRIBUTION = "monitoring-as-code"
 SCHEMA_FILE = "inventory.schema.json"
+SCHEMA_MODELINE = "# yaml-language-server: $schema="
 
 # Template name -> path in the new repository (templates of dotfiles are stored without the dot,
 # so that every packaging tool ships them).
@@ -86,3 +88,17 @@ def write(root: Path, files: list[ScaffoldFile]) -> list[Path]:
         path.write_text(file.text, encoding="utf-8")
         written.append(path)
     return written
+
+
+def point_at_schema(root: Path, files: list[Path]) -> list[Path]:
+    """Start each inventory file that names no schema with the modeline pointing editors at
+    root's schema file (`mac discover` writes none); symlinked files are left alone."""
+    pointed = []
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        if path.is_symlink() or "# yaml-language-server:" in text:
+            continue
+        schema = Path(os.path.relpath(root / SCHEMA_FILE, path.parent)).as_posix()
+        path.write_text(f"{SCHEMA_MODELINE}{schema}\n{text}", encoding="utf-8")
+        pointed.append(path)
+    return pointed

@@ -5,7 +5,8 @@ recorded as `slo:sli_error:ratio_rate<window>` for every alert window plus the f
 the labels sloth_id, sloth_service, sloth_slo and sloth_window; the period's ratio is the mean of
 the 5m ratio over the period. Alerts are multi-window, multi-burn-rate (Google SRE workbook,
 "Alerting on SLOs"): a burn-rate factor is the share of the budget a window may spend, times the
-period over the window.
+period over the window. A window spans at least four scrapes (monitoring/rate_window.py): 12m
+instead of 5m for series scraped every 3m.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from monitoring.problems import Location
+from monitoring.rate_window import duration as duration
+from monitoring.rate_window import rate_window_minutes
 
 PERIOD_DAYS = (28, 30)
 SLI_METRIC = "slo:sli_error:ratio_rate{window}"
@@ -133,24 +136,30 @@ BURN_ALERTS = (
 )
 
 
-def duration(minutes: int) -> str:
-    """Minutes as a Prometheus duration in its largest whole unit (5m, 2h, 3d)."""
-    for unit, size in (("d", 24 * 60), ("h", 60)):
-        if minutes % size == 0:
-            return f"{minutes // size}{unit}"
-    return f"{minutes}m"
+def burn_alerts(scrape_interval_seconds: int) -> tuple[BurnAlert, ...]:
+    """BURN_ALERTS with every window at least four scrapes long."""
+
+    def scaled(window: BurnWindow) -> BurnWindow:
+        return BurnWindow(
+            rate_window_minutes(scrape_interval_seconds, window.long_minutes),
+            rate_window_minutes(scrape_interval_seconds, window.short_minutes),
+            window.budget_share,
+        )
+
+    return tuple(BurnAlert(a.severity, (scaled(a.windows[0]), scaled(a.windows[1]))) for a in BURN_ALERTS)
 
 
-def alert_windows() -> tuple[int, ...]:
+def alert_windows(scrape_interval_seconds: int) -> tuple[int, ...]:
     """Minutes of every window an alert reads, shortest first."""
-    found = {w.long_minutes for a in BURN_ALERTS for w in a.windows}
-    found |= {w.short_minutes for a in BURN_ALERTS for w in a.windows}
+    alerts = burn_alerts(scrape_interval_seconds)
+    found = {w.long_minutes for a in alerts for w in a.windows}
+    found |= {w.short_minutes for a in alerts for w in a.windows}
     return tuple(sorted(found))
 
 
-def sli_windows(slo: Slo) -> tuple[int, ...]:
+def sli_windows(slo: Slo, scrape_interval_seconds: int) -> tuple[int, ...]:
     """The alert windows and the full period: the SLI recording rules, shortest first."""
-    return (*alert_windows(), slo.period_days * 24 * 60)
+    return (*alert_windows(scrape_interval_seconds), slo.period_days * 24 * 60)
 
 
 def fastest_factor(period_days: int) -> float:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
 
 import promql_parser
 
@@ -18,6 +17,10 @@ from monitoring.lint.context import LintContext
 from monitoring.lint.model import Rule, RuleFile
 from monitoring.lint.promql import Matcher, expr_position, parsed, selector
 from monitoring.problems import Problem
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 ABSENT_FUNCTIONS = frozenset({"absent", "absent_over_time"})
 COMPARISONS = frozenset({"==", "!=", ">", "<", ">=", "<="})

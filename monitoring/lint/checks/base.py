@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import ClassVar, Literal
 
 from monitoring.lint.context import LintContext
 from monitoring.lint.model import Position, Rule, RuleFile
 from monitoring.problems import Location, Problem, Severity
 
+TYPE_CHECKING = False
 # correctness: the check can prove a rule broken; style: it enforces our house conventions.
-Profile = Literal["correctness", "style"]
+if TYPE_CHECKING:
+    from typing import ClassVar, Literal
+
+    Profile = Literal["correctness", "style"]
+else:
+    Profile = str
 PROFILES: tuple[Profile, ...] = ("correctness", "style")
 
 

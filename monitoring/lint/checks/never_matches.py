@@ -10,17 +10,21 @@ from __future__ import annotations
 import math
 import operator
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import Any
 
 import promql_parser
 
 from monitoring.lint.checks.base import RuleCheck
-from monitoring.lint.context import LintContext
-from monitoring.lint.model import Rule, RuleFile
 from monitoring.lint.promql import expr_position, parsed, selector, walk
-from monitoring.problems import Problem
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from typing import Any
+
+    from monitoring.lint.context import LintContext
+    from monitoring.lint.model import Rule, RuleFile
+    from monitoring.lint.promql import Selector
+    from monitoring.problems import Problem
 
 COMPARE: dict[str, Callable[[float, float], bool]] = {
     "==": operator.eq,
@@ -35,19 +39,19 @@ COUNTER_SUFFIXES = ("_total", "_count", "_bucket")
 RATE_FUNCTIONS = frozenset({"rate", "irate", "increase"})
 # Aggregations whose result lies within the range of their inputs (sum: of non-negative inputs).
 RANGE_KEEPING = frozenset({"min", "max", "avg", "topk", "bottomk", "limitk", "quantile"})
-_COMPARISON = re.compile(r"(==|!=|>=|<=|>|<)(?!~)\s*(?:bool\s+)?")
-_NUMBER_BEFORE = re.compile(r"(?<![\w:.])[-+]?(?:inf|nan|[0-9]*\.?[0-9]+(?:e[-+]?[0-9]+)?)\s*$", re.I)
-_NUMBER = re.compile(r"[-+]?(?:inf|nan|0x[0-9a-f]+|[0-9]*\.?[0-9]+(?:e[-+]?[0-9]+)?)", re.IGNORECASE)
+# Patterns compiled when a finding is located (re caches them): most runs have none.
+_COMPARISON = r"(==|!=|>=|<=|>|<)(?!~)\s*(?:bool\s+)?"
+_NUMBER_BEFORE = r"(?i)(?<![\w:.])[-+]?(?:inf|nan|[0-9]*\.?[0-9]+(?:e[-+]?[0-9]+)?)\s*$"
+_NUMBER = r"(?i)[-+]?(?:inf|nan|0x[0-9a-f]+|[0-9]*\.?[0-9]+(?:e[-+]?[0-9]+)?)"
 
 
-@dataclass(frozen=True)
 class Values:
     """What an expression's samples can be: within [low, high], or only `only` when that is known."""
 
-    low: float
-    high: float
-    why: str
-    only: frozenset[float] | None = None
+    __slots__ = ("high", "low", "only", "why")
+
+    def __init__(self, low: float, high: float, why: str, only: frozenset[float] | None = None) -> None:
+        self.low, self.high, self.why, self.only = low, high, why, only
 
     def can_satisfy(self, op: str, number: float) -> bool:
         if math.isnan(number):
@@ -77,9 +81,10 @@ def _number(node: Any) -> float | None:
 
 
 def _is_counter(node: Any, context: LintContext) -> bool:
-    if not isinstance(node, promql_parser.VectorSelector):
-        return False
-    target = selector(node)
+    return isinstance(node, promql_parser.VectorSelector) and _counter(selector(node), context)
+
+
+def _counter(target: Selector, context: LintContext) -> bool:
     if target.name is None or target.name in context.recorded:
         return False
     if target.name.endswith(COUNTER_SUFFIXES):
@@ -93,10 +98,11 @@ def possible_values(node: Any, context: LintContext) -> Values:
     if isinstance(node, promql_parser.ParenExpr):
         return possible_values(node.expr, context)
     if isinstance(node, promql_parser.VectorSelector):
-        name = selector(node).name
+        target = selector(node)
+        name = target.name
         if name == "up":
             return Values(0, 1, "up is 0 or 1", frozenset({0.0, 1.0}))
-        if _is_counter(node, context):
+        if _counter(target, context):
             return Values(0, math.inf, f"{name} is a counter, never negative")
         return ANY_VALUE
     if isinstance(node, promql_parser.Call):
@@ -137,9 +143,10 @@ def _call_values(node: Any, context: LintContext) -> Values:
 
 def comparison_offset(expr: str, op: str, number: float) -> int:
     """Offset of the comparison `op number` (or `number op'`) in `expr`, 0 if not found."""
-    for match in _COMPARISON.finditer(expr):
-        after = _NUMBER.match(expr, match.end())
-        before = _NUMBER_BEFORE.search(expr, 0, match.start())
+    number_after, number_before = re.compile(_NUMBER), re.compile(_NUMBER_BEFORE)
+    for match in re.finditer(_COMPARISON, expr):
+        after = number_after.match(expr, match.end())
+        before = number_before.search(expr, 0, match.start())
         for candidate, spelled in ((after, op), (before, FLIPPED[op])):
             if candidate is not None and match.group(1) == spelled and _same(candidate.group(0), number):
                 return match.start()

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
 
 from monitoring.lint.checks.base import Check
 from monitoring.lint.context import LintContext
 from monitoring.lint.model import Rule, RuleFile
 from monitoring.lint.promql import parsed
 from monitoring.problems import Problem
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 _NOUNS = {"alert": "alert", "record": "recording rule"}
 SHARD_COMMENT = re.compile(r"^\s*#\s*mac-lint\s+file/placement\s+shard\s*$", re.MULTILINE)

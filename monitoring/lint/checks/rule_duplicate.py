@@ -8,10 +8,8 @@ are an error (their samples collide); two such alerts a warning, as promtool has
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Iterator
-from typing import Any
 
 import promql_parser
 
@@ -20,6 +18,10 @@ from monitoring.lint.context import LintContext
 from monitoring.lint.model import Rule, RuleFile
 from monitoring.lint.promql import Matcher, lost_labels, parsed, rule_selectors, selector
 from monitoring.problems import Problem
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 _REGEX_META = frozenset(".[](){}*+?|^$\\")
 _LABEL_WRITERS = frozenset({"label_replace", "label_join"})
@@ -110,17 +112,30 @@ def matchers_disjoint(a: Matcher, b: Matcher) -> bool:
     return False
 
 
-def disjoint(first: Rule, second: Rule) -> bool:
+# output_matchers of a rule (by id) and label, kept for one file's run: a rule is compared with every
+# earlier one of its name and labels (kube-prometheus splits one record a dozen ways).
+Outputs = dict[tuple[int, str], list[Matcher] | None]
+
+
+def disjoint(first: Rule, second: Rule, outputs: Outputs | None = None) -> bool:
     """Whether the two rules' results provably differ in some label both keep."""
     first_tree, second_tree = parsed(first), parsed(second)
     if first_tree is None or second_tree is None:
         return False
+    known: Outputs = {} if outputs is None else outputs
     labels = {m.name for s in (*rule_selectors(first), *rule_selectors(second)) for m in s.matchers}
     for label in sorted(labels - {"__name__"}):
-        left, right = output_matchers(first_tree, label), output_matchers(second_tree, label)
+        left, right = _outputs(first, first_tree, label, known), _outputs(second, second_tree, label, known)
         if left and right and any(matchers_disjoint(a, b) for a in left for b in right):
             return True
     return False
+
+
+def _outputs(rule: Rule, tree: Any, label: str, known: Outputs) -> list[Matcher] | None:
+    key = (id(rule), label)
+    if key not in known:
+        known[key] = output_matchers(tree, label)
+    return known[key]
 
 
 class RuleDuplicate(Check):
@@ -130,9 +145,10 @@ class RuleDuplicate(Check):
 
     def run(self, file: RuleFile, context: LintContext) -> Iterator[Problem]:
         seen: dict[tuple[str, str, frozenset[tuple[str, str]]], list[Rule]] = {}
+        outputs: Outputs = {}
         for rule in file.rules:
             earlier = seen.setdefault((rule.kind, rule.name, frozenset(rule.labels.items())), [])
-            clash = next((other for other in earlier if not disjoint(other, rule)), None)
+            clash = next((other for other in earlier if not disjoint(other, rule, outputs)), None)
             earlier.append(rule)
             if clash is None:
                 continue
@@ -144,4 +160,4 @@ class RuleDuplicate(Check):
                 + (", and both may write the same series" if rule.kind == "record" else ""),
                 "merge the rules, or tell them apart with a label (e.g. the threshold group)",
             )
-            yield finding if rule.kind == "record" else dataclasses.replace(finding, severity="warning")
+            yield finding if rule.kind == "record" else finding.replace(severity="warning")

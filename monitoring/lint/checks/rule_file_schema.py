@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-import yaml
-
 from monitoring.lint.checks.base import Check
 from monitoring.lint.context import LintContext
 from monitoring.lint.model import RuleFile, has_value, is_null, mapping_items, position
+from monitoring.lint.yaml_nodes import MappingNode, Node, ScalarNode, SequenceNode
 from monitoring.problems import Problem
 
 DURATION = re.compile(r"^(\d+y)?(\d+w)?(\d+d)?(\d+h)?(\d+m)?(\d+s)?(\d+ms)?$")
@@ -39,8 +38,8 @@ class RuleFileSchema(Check):
         for root in file.rule_roots:
             yield from self._root(file, root)
 
-    def _root(self, file: RuleFile, root: yaml.Node) -> Iterator[Problem]:
-        if not isinstance(root, yaml.MappingNode):
+    def _root(self, file: RuleFile, root: Node) -> Iterator[Problem]:
+        if not isinstance(root, MappingNode):
             yield self.finding(
                 file,
                 position(root),
@@ -66,7 +65,7 @@ class RuleFileSchema(Check):
             return
         if is_null(groups):
             return
-        if not isinstance(groups, yaml.SequenceNode):
+        if not isinstance(groups, SequenceNode):
             yield self.finding(file, position(groups), "`groups` must be a list", "")
             return
         names: set[str] = set()
@@ -75,9 +74,9 @@ class RuleFileSchema(Check):
             yield from self._group(file, group, names, allowed)
 
     def _group(
-        self, file: RuleFile, group: yaml.Node, names: set[str], allowed: frozenset[str]
+        self, file: RuleFile, group: Node, names: set[str], allowed: frozenset[str]
     ) -> Iterator[Problem]:
-        if not isinstance(group, yaml.MappingNode):
+        if not isinstance(group, MappingNode):
             yield self.finding(file, position(group), "a group must be a mapping with `name` and `rules`", "")
             return
         fields = {}
@@ -91,7 +90,7 @@ class RuleFileSchema(Check):
                     f"one of {', '.join(sorted(allowed))}",
                 )
         name = fields.get("name")
-        if not isinstance(name, yaml.ScalarNode) or not str(name.value):
+        if not isinstance(name, ScalarNode) or not str(name.value):
             yield self.finding(file, position(group), "group without a `name`", "name every group")
         elif str(name.value) in names:
             yield self.finding(
@@ -105,20 +104,20 @@ class RuleFileSchema(Check):
         for key in ("interval", "query_offset"):
             duration = fields.get(key)
             if has_value(duration) and not (
-                isinstance(duration, yaml.ScalarNode) and valid_duration(str(duration.value))
+                isinstance(duration, ScalarNode) and valid_duration(str(duration.value))
             ):
                 yield self.finding(
                     file, position(duration), f"`{key}` is not a duration", "e.g. 30s, 1m, 1h30m"
                 )
         limit = fields.get("limit")
-        if has_value(limit) and not (isinstance(limit, yaml.ScalarNode) and _INTEGER.match(str(limit.value))):
+        if has_value(limit) and not (isinstance(limit, ScalarNode) and _INTEGER.match(str(limit.value))):
             yield self.finding(file, position(limit), "`limit` is not a whole number", "e.g. 100")
         if "labels" in fields:
             yield from self._string_map(file, fields["labels"], "labels")
         rules = fields.get("rules")
         if not has_value(rules):
             return  # an empty group loads, as promtool agrees
-        if not isinstance(rules, yaml.SequenceNode):
+        if not isinstance(rules, SequenceNode):
             yield self.finding(
                 file,
                 position(rules if rules is not None else group),
@@ -129,8 +128,8 @@ class RuleFileSchema(Check):
         for rule in rules.value:
             yield from self._rule(file, rule)
 
-    def _rule(self, file: RuleFile, rule: yaml.Node) -> Iterator[Problem]:
-        if not isinstance(rule, yaml.MappingNode):
+    def _rule(self, file: RuleFile, rule: Node) -> Iterator[Problem]:
+        if not isinstance(rule, MappingNode):
             yield self.finding(file, position(rule), "a rule must be a mapping", "")
             return
         fields = {}
@@ -148,13 +147,13 @@ class RuleFileSchema(Check):
             return
         kind = "alert" if "alert" in fields else "record"
         name = fields[kind]
-        name_text = str(name.value) if isinstance(name, yaml.ScalarNode) else ""
+        name_text = str(name.value) if isinstance(name, ScalarNode) else ""
         if kind == "record" and not name_text:
             yield self.finding(file, position(name), "empty record name", "")
         if kind == "alert" and not name_text:
             yield self.finding(file, position(name), "empty alert name", "")
         expr = fields.get("expr")
-        if not isinstance(expr, yaml.ScalarNode) or not str(expr.value).strip():
+        if not isinstance(expr, ScalarNode) or not str(expr.value).strip():
             yield self.finding(
                 file,
                 position(expr if expr is not None else rule),
@@ -170,17 +169,17 @@ class RuleFileSchema(Check):
         for key in ("for", "keep_firing_for"):
             duration = fields.get(key)
             if has_value(duration) and not (
-                isinstance(duration, yaml.ScalarNode) and valid_duration(str(duration.value))
+                isinstance(duration, ScalarNode) and valid_duration(str(duration.value))
             ):
                 yield self.finding(file, position(duration), f"`{key}` is not a duration", "e.g. 5m")
         for key in ("labels", "annotations"):
             if key in fields:
                 yield from self._string_map(file, fields[key], key)
 
-    def _string_map(self, file: RuleFile, node: yaml.Node, what: str) -> Iterator[Problem]:
+    def _string_map(self, file: RuleFile, node: Node, what: str) -> Iterator[Problem]:
         if is_null(node):
             return
-        if not isinstance(node, yaml.MappingNode):
+        if not isinstance(node, MappingNode):
             yield self.finding(file, position(node), f"`{what}` must be a mapping of names to strings", "")
             return
         for key, key_node, value in mapping_items(node):
@@ -191,5 +190,5 @@ class RuleFileSchema(Check):
                     f"{what[:-1]} name {key!r} is invalid",
                     "the metric name comes from the expression or `record`" if key else "",
                 )
-            if not isinstance(value, yaml.ScalarNode):
+            if not isinstance(value, ScalarNode):
                 yield self.finding(file, position(value), f"{what[:-1]} {key!r} must be a string", "")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any
 
 import promql_parser
 
@@ -19,6 +18,10 @@ from monitoring.lint.context import LintContext
 from monitoring.lint.model import Rule, RuleFile
 from monitoring.lint.promql import children, parsed
 from monitoring.problems import Problem
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 _ZERO = re.compile(r"^0+(ms|s|m|h|d|w|y)?$")
 SMOOTHED_WINDOW = timedelta(minutes=5)

@@ -4,7 +4,6 @@ service; absent(): all but service) for routing."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import promql_parser
 
@@ -13,6 +12,10 @@ from monitoring.lint.context import LintContext
 from monitoring.lint.model import Rule, RuleFile, position
 from monitoring.lint.promql import expr_position, lost_labels, parsed
 from monitoring.problems import Problem
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _is_absent(tree: Any) -> bool:

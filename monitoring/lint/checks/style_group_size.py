@@ -9,11 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-import yaml
-
 from monitoring.lint.checks.base import Check
 from monitoring.lint.context import LintContext
 from monitoring.lint.model import RuleFile, mapping_items, position
+from monitoring.lint.yaml_nodes import ScalarNode, SequenceNode
 from monitoring.problems import Problem
 
 MAX_GROUP_RULES = 20
@@ -33,17 +32,17 @@ class StyleGroupSize(Check):
             return
         for root in file.rule_roots:
             groups = next((value for key, _k, value in mapping_items(root) if key == "groups"), None)
-            if isinstance(groups, yaml.SequenceNode):
+            if isinstance(groups, SequenceNode):
                 yield from self._check_groups(file, groups)
 
-    def _check_groups(self, file: RuleFile, groups: yaml.SequenceNode) -> Iterator[Problem]:
+    def _check_groups(self, file: RuleFile, groups: SequenceNode) -> Iterator[Problem]:
         for group in groups.value:
             fields = {key: (key_node, value) for key, key_node, value in mapping_items(group)}
             rules = fields.get("rules", (None, None))[1]
-            if not isinstance(rules, yaml.SequenceNode) or len(rules.value) <= MAX_GROUP_RULES:
+            if not isinstance(rules, SequenceNode) or len(rules.value) <= MAX_GROUP_RULES:
                 continue
             name_node = fields.get("name", (None, None))[1]
-            name = str(name_node.value) if isinstance(name_node, yaml.ScalarNode) else ""
+            name = str(name_node.value) if isinstance(name_node, ScalarNode) else ""
             yield self.finding(
                 file,
                 position(name_node if name_node is not None else group),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 
@@ -67,7 +68,9 @@ CONSTANTS = frozenset({"nil", "true", "false"})
 OPENERS = frozenset({"if", "range", "with", "define", "block"})
 PREDEFINED_VARIABLES = frozenset({"", "labels", "value", "externalLabels", "externalURL"})
 
+_CALLABLE = GO_FUNCTIONS | PROMETHEUS_FUNCTIONS | CONSTANTS
 _ACTION = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
+_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
 _TOKEN = re.compile(
     r'\s*(?:(?P<string>"(?:[^"\\]|\\.)*"|`[^`]*`|\'(?:[^\'\\]|\\.)*\')'
     r"|(?P<number>[-+]?[0-9][0-9a-fA-FxX._eE+-]*)"
@@ -76,10 +79,23 @@ _TOKEN = re.compile(
     r"|(?P<ident>[A-Za-z_][A-Za-z0-9_]*)"
     r"|(?P<punct>:=|=|\||\(|\)|,))"
 )
+# A token's kind by the last group it matched: the alternatives exclude each other, and a variable's
+# group is followed by its fields' (matched, maybe empty).
+_TOKEN_KINDS: dict[str | None, str] = {
+    "string": "string",
+    "number": "number",
+    "variable": "variable",
+    "fields": "variable",
+    "field": "field",
+    "ident": "ident",
+    "punct": "punct",
+}
 
 
-def template_problems(text: str) -> list[str]:
-    """What Go's text/template parser (with Prometheus' functions) would reject in `text`."""
+@functools.lru_cache(maxsize=4096)
+def template_problems(text: str) -> tuple[str, ...]:
+    """What Go's text/template parser (with Prometheus' functions) would reject in `text`.
+    Cached: rules repeat their templates."""
     problems: list[str] = []
     variables = set(PREDEFINED_VARIABLES)
     blocks: list[str] = []
@@ -87,7 +103,9 @@ def template_problems(text: str) -> list[str]:
         body = match.group(1)
         body = body[1:] if body.startswith("-") else body
         body = body[:-1] if body.endswith("-") else body
-        body = re.sub(r"/\*.*?\*/", "", body, flags=re.DOTALL).strip()
+        if "/*" in body:
+            body = _COMMENT.sub("", body)
+        body = body.strip()
         if not body:
             problems.append(f"empty action {match.group(0)!r}")
             continue
@@ -95,25 +113,23 @@ def template_problems(text: str) -> list[str]:
     if "{{" in _ACTION.sub("", text):
         problems.append("an action is opened with {{ but never closed with }}")
     problems += [f"{{{{{keyword}}}}} is never closed by {{{{end}}}}" for keyword in blocks]
-    return problems
+    return tuple(problems)
 
 
-def _tokens(body: str) -> tuple[list[tuple[str, str]], str]:
-    """(kind, text) tokens of an action body, and whatever could not be tokenised."""
+@functools.lru_cache(maxsize=4096)
+def _tokens(body: str) -> tuple[tuple[tuple[str, str], ...], str]:
+    """(kind, text) tokens of an action body, and whatever could not be tokenised. Cached: the same
+    actions ({{ $labels.instance }}, {{ $value | humanize }}) recur in most templates."""
     tokens: list[tuple[str, str]] = []
     position = 0
     while True:
         match = _TOKEN.match(body, position)
         if match is None or match.end() == position:
             break
-        kind = next(
-            k
-            for k in ("string", "number", "variable", "field", "ident", "punct")
-            if match.group(k) is not None
-        )
+        kind = _TOKEN_KINDS[match.lastgroup]
         tokens.append((kind, match.group(kind)))
         position = match.end()
-    return tokens, body[position:].strip()
+    return tuple(tokens), body[position:].strip()
 
 
 def _action_problems(body: str, variables: set[str], blocks: list[str]) -> list[str]:
@@ -146,7 +162,7 @@ def _action_problems(body: str, variables: set[str], blocks: list[str]) -> list[
                 variables.add(name)
             elif name not in variables:
                 problems.append(f"undefined variable ${name}")
-        elif kind == "ident" and text not in GO_FUNCTIONS | PROMETHEUS_FUNCTIONS | CONSTANTS:
+        elif kind == "ident" and text not in _CALLABLE:
             problems.append(f"unknown function {text!r}")
         elif text == "(":
             depth += 1

@@ -7,7 +7,6 @@ what the on-call can read.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import promql_parser
 
@@ -17,6 +16,10 @@ from monitoring.lint.model import Rule, RuleFile
 from monitoring.lint.promql import parsed, selector, selectors
 from monitoring.lint.templates import raw_values, reference_position, template_fields
 from monitoring.problems import Problem
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 COMPARISONS = frozenset({"==", "!=", ">", "<", ">=", "<="})
 RATE_FUNCTIONS = frozenset({"rate", "irate", "increase", "deriv"})

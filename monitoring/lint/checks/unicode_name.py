@@ -8,24 +8,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import yaml
-
 from monitoring.lint.checks.base import Check
 from monitoring.lint.checks.rule_file_schema import LABEL_NAME, METRIC_NAME
 from monitoring.lint.context import LintContext
 from monitoring.lint.model import RuleFile, mapping_items, position
+from monitoring.lint.yaml_nodes import Node, ScalarNode, SequenceNode
 from monitoring.problems import Problem
 
 _LEGACY_LABEL = "[a-zA-Z_][a-zA-Z0-9_]*"
 _LEGACY_METRIC = "[a-zA-Z_:][a-zA-Z0-9_:]*"
 
 
-def _field(node: yaml.Node, name: str) -> yaml.Node | None:
+def _field(node: Node, name: str) -> Node | None:
     return next((value for key, _kn, value in mapping_items(node) if key == name), None)
 
 
-def _children(node: yaml.Node | None) -> list[yaml.Node]:
-    return list(node.value) if isinstance(node, yaml.SequenceNode) else []
+def _children(node: Node | None) -> list[Node]:
+    return list(node.value) if isinstance(node, SequenceNode) else []
 
 
 class UnicodeName(Check):
@@ -40,7 +39,7 @@ class UnicodeName(Check):
                 for rule in _children(_field(group, "rules")):
                     record = _field(rule, "record")
                     if (
-                        isinstance(record, yaml.ScalarNode)
+                        isinstance(record, ScalarNode)
                         and record.value
                         and not METRIC_NAME.match(record.value)
                     ):
@@ -48,12 +47,12 @@ class UnicodeName(Check):
                     yield from self._names(file, _field(rule, "labels"), "label")
                     yield from self._names(file, _field(rule, "annotations"), "annotation")
 
-    def _names(self, file: RuleFile, node: yaml.Node | None, what: str) -> Iterator[Problem]:
+    def _names(self, file: RuleFile, node: Node | None, what: str) -> Iterator[Problem]:
         for key, key_node, _value in mapping_items(node) if node is not None else ():
             if key and key != "__name__" and not LABEL_NAME.match(key):
                 yield self._finding(file, key_node, f"{what} name {key!r}", _LEGACY_LABEL)
 
-    def _finding(self, file: RuleFile, node: yaml.Node, what: str, legacy: str) -> Problem:
+    def _finding(self, file: RuleFile, node: Node, what: str, legacy: str) -> Problem:
         return self.finding(
             file,
             position(node),

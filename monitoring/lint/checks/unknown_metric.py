@@ -7,7 +7,6 @@ it); catalog/coverage, house style, reports those. One finding per metric and ru
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import ClassVar
 
 from monitoring.lint.checks.base import Profile, RuleCheck
 from monitoring.lint.context import LintContext
@@ -15,6 +14,10 @@ from monitoring.lint.model import Rule, RuleFile
 from monitoring.lint.promql import expr_position, name_offset, rule_selectors
 from monitoring.lint.suggest import closest_name
 from monitoring.problems import Problem
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import ClassVar
 
 
 class UnknownMetric(RuleCheck):

@@ -9,24 +9,29 @@ what each one suppressed; `run` reports the ids no check has.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 
 from monitoring.lint.checks.base import Check
-from monitoring.lint.context import LintContext
 from monitoring.lint.model import Position, RuleFile, last_line
-from monitoring.problems import Problem
 
-_COMMENT = re.compile(r"#\s*mac-lint\s+(file/disable|disable)(?=\s|$)(.*)")
-_CHECK_ID = re.compile(r"[a-z0-9-]+/[a-z0-9-]+")
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
+
+    from monitoring.lint.context import LintContext
+    from monitoring.problems import Problem
+
+# Compiled (and cached by re) for a file with a disable comment: most have none.
+_COMMENT = r"#\s*mac-lint\s+(file/disable|disable)(?=\s|$)(.*)"
+_CHECK_ID = r"[a-z0-9-]+/[a-z0-9-]+"
 
 
-@dataclass(frozen=True)
 class DisableComment:
-    at: Position
-    ids: tuple[str, ...]
-    whole_file: bool
-    lines: range  # the rule's lines for a per-rule comment; empty if it is next to no rule
+    """`lines` are the rule's lines for a per-rule comment; empty if it is next to no rule."""
+
+    __slots__ = ("at", "ids", "lines", "whole_file")
+
+    def __init__(self, at: Position, ids: tuple[str, ...], whole_file: bool, lines: range) -> None:
+        self.at, self.ids, self.whole_file, self.lines = at, ids, whole_file, lines
 
     def covers(self, finding: Problem) -> bool:
         return self.whole_file or finding.line in self.lines
@@ -36,13 +41,14 @@ def disable_comments(file: RuleFile) -> list[DisableComment]:
     if "mac-lint" not in file.text:
         return []
     comments: list[DisableComment] = []
+    comment, check_id = re.compile(_COMMENT), re.compile(_CHECK_ID)
     for number, line in enumerate(file.text.splitlines(), start=1):
-        match = _COMMENT.search(line)
+        match = comment.search(line)
         if match is None:
             continue
         ids: list[str] = []
         for word in re.split(r"[,\s]+", match.group(2).strip()):
-            if not _CHECK_ID.fullmatch(word):
+            if not check_id.fullmatch(word):
                 break
             ids.append(word)
         whole_file = match.group(1) == "file/disable"
