@@ -47,6 +47,7 @@ class Rule:
         "name",
         "name_pos",
         "node",
+        "nodes",
         "parse_error",
         "parsed",
         "selectors",
@@ -83,7 +84,9 @@ class Rule:
         self.start_line = start_line
         self.parsed: Any = None
         self.parse_error: str | None = None
-        # The expression's selectors, listed once for all checks (monitoring.lint.promql.rule_selectors).
+        # The expression's nodes and selectors, listed once for all checks (monitoring.lint.promql's
+        # rule_nodes and rule_selectors).
+        self.nodes: tuple[Any, ...] | None = None
         self.selectors: tuple[Any, ...] | None = None
 
 
@@ -136,10 +139,9 @@ def position(node: Node) -> Position:
 
 
 def mapping_items(node: Node) -> list[tuple[str, Node, Node]]:
-    """(key, key node, value node) for each scalar key: a list, as every check reads rules' fields."""
-    if isinstance(node, MappingNode):
-        return [(key.value, key, value) for key, value in node.value if isinstance(key, ScalarNode)]
-    return []
+    """(key, key node, value node) for each scalar key: a list, as every check reads rules' fields
+    (shared: callers must not change it)."""
+    return node.items() if isinstance(node, MappingNode) else []
 
 
 def scalar_map(node: Node | None) -> dict[str, str]:
@@ -172,7 +174,7 @@ _PROMETHEUS_RULE_API = "monitoring.coreos.com/"
 
 
 def _field(node: Node, name: str) -> Node | None:
-    return next((value for key, _kn, value in mapping_items(node) if key == name), None)
+    return node.field(name) if isinstance(node, MappingNode) else None
 
 
 def _is_prometheus_rule(node: Node) -> bool:
@@ -406,8 +408,9 @@ def _rules(root: Node) -> Iterator[Rule]:
 def _rule(node: Node, group: str, group_labels: dict[str, str]) -> Rule | None:
     if not isinstance(node, MappingNode):
         return None
-    values = {k: v for k, _kn, v in mapping_items(node)}
-    keys = {k: kn for k, kn, _v in mapping_items(node)}
+    items = node.items()
+    values = {k: v for k, _kn, v in items}
+    keys = {k: kn for k, kn, _v in items}
     kind = "alert" if "alert" in values else "record" if "record" in values else ""
     if not kind:
         return None

@@ -51,7 +51,10 @@ class Selector(_Selector):
     __slots__ = ()
 
     def equal(self, label: str) -> str | None:
-        return next((m.value for m in self.matchers if m.name == label and m.op == "="), None)
+        for matcher in self.matchers:  # a loop, not next(...): every check asks this of every selector
+            if matcher.name == label and matcher.op == "=":
+                return matcher.value
+        return None
 
 
 _OPS = {"MatchOp.Equal": "=", "MatchOp.NotEqual": "!=", "MatchOp.Re": "=~", "MatchOp.NotRe": "!~"}
@@ -108,11 +111,20 @@ def selectors(node: Any) -> Iterator[Selector]:
             yield selector(current)
 
 
+def rule_nodes(rule: Rule) -> tuple[Any, ...]:
+    """The nodes of the rule's expression in walk order, listed once (none if it does not parse)."""
+    if rule.nodes is None:
+        tree = parsed(rule)
+        rule.nodes = tuple(walk(tree)) if tree is not None else ()
+    return rule.nodes
+
+
 def rule_selectors(rule: Rule) -> tuple[Selector, ...]:
     """The selectors of the rule's expression, in source order, listed once (none if it does not parse)."""
     if rule.selectors is None:
-        tree = parsed(rule)
-        rule.selectors = tuple(selectors(tree)) if tree is not None else ()
+        rule.selectors = tuple(
+            [selector(node) for node in rule_nodes(rule) if isinstance(node, promql_parser.VectorSelector)]
+        )
     return rule.selectors
 
 

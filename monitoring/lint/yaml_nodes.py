@@ -79,5 +79,43 @@ class SequenceNode(Node):
 
 
 class MappingNode(Node):
-    __slots__ = ()
+    """items() and field() are worked out once per `value` list, as checks read each rule's fields
+    several times; a mapping is changed by assigning it a new `value` list, never in place."""
+
+    __slots__ = ("_first", "_items", "_items_of")
     value: list[tuple[Node, Node]]
+    _items_of: list[tuple[Node, Node]] | None
+    _items: list[tuple[str, Node, Node]]
+    _first: dict[str, Node] | None
+
+    def __init__(
+        self,
+        value: list[tuple[Node, Node]],
+        start_line: int,
+        start_column: int,
+        end_line: int,
+        end_column: int,
+    ) -> None:
+        self.value = value
+        self.start_line = start_line
+        self.start_column = start_column
+        self.end_line = end_line
+        self.end_column = end_column
+        self._items_of = None
+
+    def items(self) -> list[tuple[str, Node, Node]]:
+        """(key, key node, value node) for each scalar key, in order; callers must not change it."""
+        if self._items_of is not self.value:
+            self._items = [
+                (key.value, key, value) for key, value in self.value if isinstance(key, ScalarNode)
+            ]
+            self._first = None
+            self._items_of = self.value
+        return self._items
+
+    def field(self, name: str) -> Node | None:
+        """The value of the first scalar key `name`."""
+        items = self.items()
+        if self._first is None:
+            self._first = {key: value for key, _key_node, value in reversed(items)}
+        return self._first.get(name)

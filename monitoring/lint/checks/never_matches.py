@@ -14,7 +14,7 @@ import re
 import promql_parser
 
 from monitoring.lint.checks.base import RuleCheck
-from monitoring.lint.promql import expr_position, parsed, selector, walk
+from monitoring.lint.promql import expr_position, rule_nodes, selector
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -175,10 +175,7 @@ class NeverMatches(RuleCheck):
     summary = "no comparison is impossible (== NaN, > +Inf, up > 1, a counter < 0, count() == 0)"
 
     def check_rule(self, rule: Rule, file: RuleFile, context: LintContext) -> Iterator[Problem]:
-        tree = parsed(rule)
-        if tree is None:
-            return
-        for node in walk(tree):
+        for node in rule_nodes(rule):
             if not isinstance(node, promql_parser.BinaryExpr) or str(node.op) not in COMPARE:
                 continue
             op, number, side = str(node.op), _number(node.rhs), node.lhs

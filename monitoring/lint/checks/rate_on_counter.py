@@ -9,7 +9,7 @@ import promql_parser
 from monitoring.lint.checks.base import RuleCheck
 from monitoring.lint.context import LintContext
 from monitoring.lint.model import Rule, RuleFile
-from monitoring.lint.promql import expr_position, name_offset, parsed, selector, walk
+from monitoring.lint.promql import expr_position, name_offset, rule_nodes, selector
 from monitoring.problems import Problem
 
 COUNTER_FUNCTIONS = frozenset({"rate", "irate", "increase"})
@@ -22,10 +22,7 @@ class RateOnCounter(RuleCheck):
     summary = "counter functions get counters, gauge functions get gauges (types from the metric catalog)"
 
     def check_rule(self, rule: Rule, file: RuleFile, context: LintContext) -> Iterator[Problem]:
-        tree = parsed(rule)
-        if tree is None:
-            return
-        for node in walk(tree):
+        for node in rule_nodes(rule):
             if not isinstance(node, promql_parser.Call):
                 continue
             function = node.func.name

@@ -13,7 +13,7 @@ import promql_parser
 from monitoring.lint.checks.base import RuleCheck
 from monitoring.lint.context import LintContext
 from monitoring.lint.model import Position, Rule, RuleFile
-from monitoring.lint.promql import expr_position, name_offset, parsed, selector, walk
+from monitoring.lint.promql import expr_position, name_offset, rule_nodes, selector
 from monitoring.problems import Problem
 
 WINDOWED_FUNCTIONS = frozenset({"rate", "irate", "increase", "deriv"})
@@ -45,12 +45,11 @@ class RateWindow(RuleCheck):
     summary = "rate(), irate(), increase() and deriv() windows span at least two scrape intervals"
 
     def check_rule(self, rule: Rule, file: RuleFile, context: LintContext) -> Iterator[Problem]:
-        tree = parsed(rule) if "[" in (rule.expr or "") else None
-        if tree is None:
+        if "[" not in (rule.expr or ""):
             return
         shortest = 2 * context.scrape_interval_seconds
         reported: set[tuple[str, str | None, float]] = set()
-        for node in walk(tree):
+        for node in rule_nodes(rule):
             if not isinstance(node, promql_parser.Call) or node.func.name not in WINDOWED_FUNCTIONS:
                 continue
             argument = node.args[0]

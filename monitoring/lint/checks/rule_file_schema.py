@@ -132,16 +132,17 @@ class RuleFileSchema(Check):
         if not isinstance(rule, MappingNode):
             yield self.finding(file, position(rule), "a rule must be a mapping", "")
             return
-        fields = {}
-        for key, key_node, value in mapping_items(rule):
-            fields[key] = value
-            if key not in _RULE_KEYS:
-                yield self.finding(
-                    file,
-                    position(key_node),
-                    f"unknown rule field {key!r}",
-                    f"one of {', '.join(sorted(_RULE_KEYS))}",
-                )
+        items = mapping_items(rule)
+        fields = {key: value for key, _key_node, value in items}
+        if not _RULE_KEYS.issuperset(fields):
+            for key, key_node, _value in items:
+                if key not in _RULE_KEYS:
+                    yield self.finding(
+                        file,
+                        position(key_node),
+                        f"unknown rule field {key!r}",
+                        f"one of {', '.join(sorted(_RULE_KEYS))}",
+                    )
         if ("alert" in fields) == ("record" in fields):
             yield self.finding(file, position(rule), "a rule needs exactly one of `alert` and `record`", "")
             return

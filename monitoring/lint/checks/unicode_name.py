@@ -12,7 +12,7 @@ from monitoring.lint.checks.base import Check
 from monitoring.lint.checks.rule_file_schema import LABEL_NAME, METRIC_NAME
 from monitoring.lint.context import LintContext
 from monitoring.lint.model import RuleFile, mapping_items, position
-from monitoring.lint.yaml_nodes import Node, ScalarNode, SequenceNode
+from monitoring.lint.yaml_nodes import MappingNode, Node, ScalarNode, SequenceNode
 from monitoring.problems import Problem
 
 _LEGACY_LABEL = "[a-zA-Z_][a-zA-Z0-9_]*"
@@ -20,7 +20,7 @@ _LEGACY_METRIC = "[a-zA-Z_:][a-zA-Z0-9_:]*"
 
 
 def _field(node: Node, name: str) -> Node | None:
-    return next((value for key, _kn, value in mapping_items(node) if key == name), None)
+    return node.field(name) if isinstance(node, MappingNode) else None
 
 
 def _children(node: Node | None) -> list[Node]:
@@ -33,9 +33,11 @@ class UnicodeName(Check):
     summary = "label, annotation and record names that Prometheus 2.x can load (3.x takes any UTF-8)"
 
     def run(self, file: RuleFile, context: LintContext) -> Iterator[Problem]:
+        # Names already matched against the legacy pattern (rules repeat a few label names).
+        legacy = {"", "__name__"}
         for root in file.rule_roots:
             for group in _children(_field(root, "groups")):
-                yield from self._names(file, _field(group, "labels"), "label")
+                yield from self._names(file, _field(group, "labels"), "label", legacy)
                 for rule in _children(_field(group, "rules")):
                     record = _field(rule, "record")
                     if (
@@ -44,13 +46,19 @@ class UnicodeName(Check):
                         and not METRIC_NAME.match(record.value)
                     ):
                         yield self._finding(file, record, f"record name {record.value!r}", _LEGACY_METRIC)
-                    yield from self._names(file, _field(rule, "labels"), "label")
-                    yield from self._names(file, _field(rule, "annotations"), "annotation")
+                    yield from self._names(file, _field(rule, "labels"), "label", legacy)
+                    yield from self._names(file, _field(rule, "annotations"), "annotation", legacy)
 
-    def _names(self, file: RuleFile, node: Node | None, what: str) -> Iterator[Problem]:
+    def _names(self, file: RuleFile, node: Node | None, what: str, legacy: set[str]) -> list[Problem]:
+        found: list[Problem] = []
         for key, key_node, _value in mapping_items(node) if node is not None else ():
-            if key and key != "__name__" and not LABEL_NAME.match(key):
-                yield self._finding(file, key_node, f"{what} name {key!r}", _LEGACY_LABEL)
+            if key in legacy:
+                continue
+            if LABEL_NAME.match(key):
+                legacy.add(key)
+            else:
+                found.append(self._finding(file, key_node, f"{what} name {key!r}", _LEGACY_LABEL))
+        return found
 
     def _finding(self, file: RuleFile, node: Node, what: str, legacy: str) -> Problem:
         return self.finding(
