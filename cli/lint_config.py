@@ -109,14 +109,14 @@ def with_generated_scrape_interval(settings: LintSettings, out: str) -> LintSett
     Prometheus config (a shard's when sharded), when there is one."""
     import glob
 
-    from monitoring.lint.policy import duration_s
+    from monitoring.rate_window import duration_seconds
 
     shards = glob.glob(
         os.path.join(glob.escape(out), "prometheus/shard-*/prometheus.yml"), include_hidden=True
     )
     for config in [os.path.join(out, "prometheus", "prometheus.yml"), *sorted(shards, key=_parts)]:
         interval = _global_scrape_interval(config)
-        seconds = duration_s(interval) if interval is not None else None
+        seconds = duration_seconds(interval) if interval is not None else None
         if seconds:
             return settings.replace(scrape_interval_s=seconds)
     return settings
@@ -146,8 +146,8 @@ def _block_scrape_interval(block: str) -> str | None:
     PyYAML (a start-up's worth of import) then reads the block as Prometheus would."""
     from monitoring.lint.block_yaml import Unsupported, compose_documents
     from monitoring.lint.model import mapping_items
-    from monitoring.lint.policy import duration_s
     from monitoring.lint.yaml_nodes import MappingNode, ScalarNode
+    from monitoring.rate_window import duration_seconds
 
     try:
         documents = compose_documents(block)
@@ -161,7 +161,7 @@ def _block_scrape_interval(block: str) -> str | None:
         return None
     values = [value for key, _key, value in mapping_items(found[0]) if key == "scrape_interval"][-1:]
     # A plain scalar that is a duration (letters in it) loads as a string; other plain ones may not.
-    if values and isinstance(values[0], ScalarNode) and duration_s(values[0].value):
+    if values and isinstance(values[0], ScalarNode) and duration_seconds(values[0].value):
         return values[0].value
     return None
 

@@ -12,8 +12,9 @@ import os
 import re
 
 from monitoring.lint.checks.base import Check, Profile
-from monitoring.lint.policy import DEFAULT_SCRAPE_INTERVAL_S, KEYS, HousePolicy, JobCatalogs, duration_s
+from monitoring.lint.policy import DEFAULT_SCRAPE_INTERVAL_S, KEYS, HousePolicy, JobCatalogs
 from monitoring.problems import SEVERITIES, InputError, Location, Problem, Severity
+from monitoring.rate_window import duration_seconds
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -365,7 +366,7 @@ class _Reader:
 
     def _scrape_interval(self, value: _Value) -> float | None:
         text = self.string(value, "scrape_interval")
-        seconds = duration_s(text) if text is not None else None
+        seconds = duration_seconds(text) if text is not None else None
         if text is not None and not seconds:
             self.fail(value.at, f"scrape_interval {text!r} is not a positive duration", "e.g. 30s or 1m")
         return seconds

@@ -29,10 +29,10 @@ from monitoring.lint.checks.unused_disable import UnusedDisable
 from monitoring.lint.config import LintSettings
 from monitoring.lint.model import Rule, RuleFile
 from monitoring.lint.online_checks import ONLINE_CHECKS
-from monitoring.lint.policy import duration_s
 from monitoring.lint.promql import Matcher, Selector, children, expr_position, name_offset, parsed, selector
 from monitoring.lint.suggest import closest_name
 from monitoring.problems import Location, Problem, Severity
+from monitoring.rate_window import duration_seconds
 
 LOOKBACK = "7d"
 LOOKBACK_S = 7 * 86400
@@ -367,7 +367,7 @@ class _Online:
         targets = self.client.get("/api/v1/targets", [("state", "active")]).get("activeTargets", [])
         for target in targets:
             job = target.get("labels", {}).get("job") or target.get("scrapePool", "")
-            interval = duration_s(str(target.get("scrapeInterval", "")))
+            interval = duration_seconds(str(target.get("scrapeInterval", "")))
             if job and interval is not None:
                 intervals[job] = max(interval, intervals.get(job, 0.0))
         return intervals

@@ -28,17 +28,6 @@ KEYS: dict[str, str] = {
 # Prometheus' own default global scrape interval.
 DEFAULT_SCRAPE_INTERVAL_S = 60.0
 
-_DURATION_PART = re.compile(r"(\d+)(ms|y|w|d|h|m|s)")
-_UNIT_S = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "y": 365 * 86400}
-
-
-def duration_s(text: str) -> float | None:
-    """Seconds in a Prometheus duration (`1m30s`); None when the text is not one."""
-    parts = _DURATION_PART.findall(text)
-    if not parts or "".join(n + u for n, u in parts) != text:
-        return None
-    return sum(int(number) * _UNIT_S[unit] for number, unit in parts)
-
 
 class HousePolicy:
     __slots__ = ("required_labels", "runbook_annotation", "severities")
